@@ -1,0 +1,1 @@
+"""canbao: Prefect flows and the tasks they wire together."""

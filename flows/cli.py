@@ -1,0 +1,115 @@
+"""`canbao`: run a campaign once, serve its nightly schedule, or run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+
+DEMO_CAMPAIGN = "qingliu_2025_puhui"
+DEMO_AS_OF = date(2024, 11, 13)
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+
+def quiet_prefect() -> None:
+    """Prefect settings for a clean console: no telemetry, no noisy shutdown output."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "ERROR")
+    os.environ.setdefault("PREFECT_LOGGING_INTERNAL_LEVEL", "ERROR")
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="canbao", description="参保活动数据处理：入库、校验、统计、出报告"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="立即运行一次参保活动")
+    run.add_argument("campaign", help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）")
+    run.add_argument("--as-of", type=_as_of, help="统计截止日期 YYYY-MM-DD（默认今天）")
+    serve = sub.add_parser("serve", help="按配置的时间表每晚自动运行，直到停止")
+    serve.add_argument("campaign")
+    demo = sub.add_parser("demo", help="生成演示数据（清流县普惠医联保）并运行")
+    demo.add_argument("--as-of", type=_as_of, default=DEMO_AS_OF)
+    return p
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    return code
+
+
+def report(summary) -> int:
+    from flows.outputs import percent
+
+    county = summary.county
+    print(
+        f"{summary.campaign} 截至 {summary.as_of}：全县参保 {county['enrolled']} 人，"
+        f"参保率 {percent(county['rate'])}，完成目标任务的 {percent(county['completion_floor'])}。"
+    )
+    print(f"结果：{summary.out_dir}")
+    failed = [f for f in summary.files if f.status == "file_error"]
+    if failed:
+        for f in failed:
+            print(f"文件错误：{f.error}", file=sys.stderr)
+        return fail(
+            f"{len(failed)} 个文件无法读取，本次结果不完整（其余乡镇已正常统计）", EXIT_PARTIAL
+        )
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    quiet_prefect()
+    from flows.config import CampaignError, load_campaign
+    from flows.settings import get_settings
+
+    settings = get_settings()
+    campaign_name = DEMO_CAMPAIGN if args.command == "demo" else args.campaign
+    try:
+        campaign = load_campaign(campaign_name, settings)
+    except CampaignError as exc:
+        return fail(str(exc))
+
+    if args.command == "demo":
+        from flows.demo_data import write_demo_extracts
+
+        raw = settings.raw_dir / campaign.name
+        written = write_demo_extracts(
+            raw, campaign.base_file, start=campaign.window_start, as_of=args.as_of
+        )
+        print(f"演示数据：{len(written)} 个乡镇报送文件已写入 {raw}")
+
+    from flows.pipeline import run_campaign
+
+    if args.command == "serve":
+        from prefect.schedules import Cron
+
+        print(f"{campaign.name}：按 “{campaign.cron}”（{campaign.timezone}）定时运行，Ctrl+C 停止")
+        run_campaign.serve(
+            name=campaign.name,
+            schedules=[Cron(campaign.cron, timezone=campaign.timezone)],
+            parameters={"campaign_name": campaign.name, "days_back": 1},
+            print_starting_message=False,
+        )
+        return EXIT_OK
+
+    as_of = args.as_of
+    try:
+        summary = run_campaign(campaign.name, as_of)
+    except Exception as exc:  # the flow has logged the details already
+        return fail(f"运行失败：{exc}", EXIT_PARTIAL)
+    return report(summary)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

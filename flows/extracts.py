@@ -1,0 +1,182 @@
+"""Reading township extracts (CSV in UTF-8/GBK/GB18030, XLSX) into string frames.
+
+Values are kept as text exactly as the township typed them; cleaning and
+checking belong to schemas/. Each row keeps its row number in the file so
+that a rejected row can be found by the person who sent it.
+
+CSV is parsed by pandas' C reader: DuckDB 1.5.5's encodings extension
+corrupted GB18030 text at a buffer boundary in our measurements
+(benchmarks/read_paths.py), and pandas was faster to a DataFrame anyway.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from schemas.headers import CANONICAL_LABELS, ROSTER_REQUIRED, map_headers
+
+EXTRACT_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+HEADER_SCAN_ROWS = 15
+# The first column is always read, even when unnamed: it is where 合计/备注 rows say so.
+FIRST_CELL = "first_cell"
+_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+class ExtractError(Exception):
+    """A file that cannot be read; the message says why, in Chinese."""
+
+
+@dataclass
+class Extract:
+    """One township file, read: canonical columns as text plus `source_row`."""
+
+    path: Path
+    sha256: str
+    frame: pd.DataFrame
+    sheet: str | None
+    encoding: str | None
+    header_row: int
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_extract(path: Path, lookup: dict[str, str], sheet: str | None = None) -> Extract:
+    """Read one extract; raise ExtractError with a Chinese reason if it cannot be read."""
+    if not path.is_file() or path.stat().st_size == 0:
+        raise ExtractError(f"文件 {path.name} 为空或不存在")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            frame, encoding, header_row = _read_csv(path, lookup)
+            sheet_name = None
+        elif suffix in (".xlsx", ".xlsm", ".xls"):
+            frame, sheet_name, header_row = _read_workbook(path, lookup, sheet)
+            encoding = None
+        else:
+            raise ExtractError(f"文件 {path.name} 的格式不受支持（应为 CSV 或 XLSX）")
+    except ExtractError:
+        raise
+    except Exception as exc:  # any parser failure is a file the township must resend
+        raise ExtractError(f"文件 {path.name} 无法读取：{type(exc).__name__}: {exc}") from exc
+    return Extract(path, file_sha256(path), frame, sheet_name, encoding, header_row)
+
+
+def _find_header(rows: list[list[object]], lookup: dict[str, str], name: str) -> tuple[int, dict]:
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        mapping = map_headers(list(row), lookup)
+        if "id_number" in mapping.values():
+            missing = [c for c in ROSTER_REQUIRED if c not in mapping.values()]
+            if missing:
+                labels = "、".join(CANONICAL_LABELS[c] for c in missing)
+                raise ExtractError(f"文件 {name} 第{index + 1}行表头缺少必需列：{labels}")
+            return index, mapping
+    raise ExtractError(f"文件 {name} 前{HEADER_SCAN_ROWS}行中找不到表头（应含“身份证号”等列）")
+
+
+def _decode_head(path: Path) -> tuple[str, str]:
+    head = path.read_bytes()[: 1 << 16]
+    for encoding in _ENCODINGS:
+        try:
+            # a multi-byte character may be cut at the end of the sample
+            return head.decode(
+                encoding, errors="strict" if len(head) < 1 << 16 else "ignore"
+            ), encoding
+        except UnicodeDecodeError:
+            continue
+    raise ExtractError(f"文件 {path.name} 的编码无法识别（应为 UTF-8 或 GBK）")
+
+
+def _read_csv(path: Path, lookup: dict[str, str]) -> tuple[pd.DataFrame, str, int]:
+    text, encoding = _decode_head(path)
+    lines = text.splitlines()[:HEADER_SCAN_ROWS]
+    delimiter = (
+        "\t" if sum(x.count("\t") for x in lines) > sum(x.count(",") for x in lines) else ","
+    )
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    header_index, mapping = _find_header(rows, lookup, path.name)
+    # Blank lines are kept so that row numbers match what the township sees.
+    read = lambda enc: pd.read_csv(  # noqa: E731
+        path,
+        sep=delimiter,
+        encoding=enc,
+        dtype=str,
+        header=None,
+        skiprows=header_index + 1,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        usecols=sorted({0, *mapping}),
+        engine="c",
+    )
+    try:
+        raw = read(encoding)
+    except UnicodeDecodeError:
+        if encoding == "gb18030":
+            raise ExtractError(f"文件 {path.name} 的编码无法识别（应为 UTF-8 或 GBK）") from None
+        encoding = "gb18030"
+        raw = read(encoding)
+    raw = raw.rename(columns={**mapping, 0: mapping.get(0, FIRST_CELL)})
+    raw.insert(0, "source_row", pd.RangeIndex(header_index + 2, header_index + 2 + len(raw)))
+    return _drop_blank(raw), encoding.replace("utf-8-sig", "utf-8"), header_index + 1
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the text a person sees; long numbers keep Excel's E+ form on purpose."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.15G}"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_workbook(
+    path: Path, lookup: dict[str, str], sheet: str | None
+) -> tuple[pd.DataFrame, str, int]:
+    workbook = CalamineWorkbook.from_path(str(path))
+    names = workbook.sheet_names
+    if sheet is not None and sheet not in names:
+        raise ExtractError(
+            f"文件 {path.name} 中没有名为“{sheet}”的工作表（有：{'、'.join(names)}）"
+        )
+    sheet_name = sheet or names[0]
+    rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    header_index, mapping = _find_header(rows, lookup, f"{path.name}（工作表“{sheet_name}”）")
+    body = rows[header_index + 1 :]
+    positions = {0: mapping.get(0, FIRST_CELL), **mapping}
+    columns = {
+        canonical: [_cell_text(r[pos]) if pos < len(r) else "" for r in body]
+        for pos, canonical in positions.items()
+    }
+    raw = pd.DataFrame(columns, dtype="string")
+    raw.insert(0, "source_row", pd.RangeIndex(header_index + 2, header_index + 2 + len(raw)))
+    return _drop_blank(raw), sheet_name, header_index + 1
+
+
+def _drop_blank(raw: pd.DataFrame) -> pd.DataFrame:
+    values = raw.drop(columns="source_row").astype("string").fillna("")
+    blank = values.apply(lambda col: col.str.fullmatch(r"\s*")).all(axis=1)
+    out = raw.loc[~blank].reset_index(drop=True)
+    for column in out.columns.drop("source_row"):
+        out[column] = out[column].astype("string").str.strip()
+    return out

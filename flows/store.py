@@ -1,0 +1,160 @@
+"""The DuckDB file: schema, transactional loads, and the SQL models in sql/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from flows.settings import Settings
+
+# Models run in this order; each becomes a temp table named after its file.
+MODELS = (
+    "stg_bases",
+    "stg_enrollments",
+    "int_persons_deduplicated",
+    "int_township_targets_computed",
+    "mart_targets",
+    "mart_township_coverage",
+    "mart_county_total",
+    "mart_rejects",
+)
+_PARAMETER = re.compile(r"\$([a-z_]+)")
+
+
+def read_sql(settings: Settings, name: str) -> str:
+    return (settings.sql_dir / f"{name}.sql").read_text(encoding="utf-8")
+
+
+@contextmanager
+def connect(
+    settings: Settings, database: Path | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database file, creating the schema and macros if needed."""
+    path = database or settings.database
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(read_sql(settings, "schema"))
+        con.execute(read_sql(settings, "macros"))
+        yield con
+    finally:
+        con.close()
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:
+    """Run SQL with the named parameters it uses (DuckDB rejects unused ones)."""
+    used = set(_PARAMETER.findall(sql))
+    return con.execute(sql, {k: v for k, v in params.items() if k in used})
+
+
+def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, params: dict) -> None:
+    """Materialise every model of sql/ as a temp table, upstream first."""
+    for name in MODELS:
+        sql = read_sql(settings, name)
+        execute(con, f"create or replace temp table {name} as {sql}", params)
+
+
+def table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    return con.execute(f"select * from {name}").df()
+
+
+def replace_bases(con: duckdb.DuckDBPyConnection, campaign: str, bases: pd.DataFrame) -> None:
+    """The base table is re-read on every run: delete-then-insert in one transaction."""
+    con.execute("begin")
+    try:
+        con.execute("delete from bases where campaign = ?", [campaign])
+        con.register("incoming_bases", bases)
+        con.execute(
+            "insert into bases select ?, township, position, base from incoming_bases", [campaign]
+        )
+        con.unregister("incoming_bases")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def load_delivery(
+    con: duckdb.DuckDBPyConnection,
+    delivery: dict,
+    rows: pd.DataFrame,
+    rejects: pd.DataFrame,
+) -> list[str]:
+    """Load one delivery atomically; an earlier file for the same township and day is replaced.
+
+    Returns the sha256 of the deliveries it replaced.
+    """
+    campaign = delivery["campaign"]
+    con.execute("begin")
+    try:
+        replaced = [
+            r[0]
+            for r in con.execute(
+                "select file_sha256 from deliveries where campaign = ? and township = ?"
+                " and delivered_on = ? and status = 'loaded' and file_sha256 <> ?",
+                [campaign, delivery["township"], delivery["delivered_on"], delivery["file_sha256"]],
+            ).fetchall()
+        ]
+        for old in replaced:
+            con.execute(
+                "delete from enrollments where campaign = ? and file_sha256 = ?", [campaign, old]
+            )
+            con.execute(
+                "delete from rejects where campaign = ? and file_sha256 = ?", [campaign, old]
+            )
+            con.execute(
+                "update deliveries set status = 'replaced', replaced_by = ?"
+                " where campaign = ? and file_sha256 = ?",
+                [delivery["file_sha256"], campaign, old],
+            )
+        con.execute(
+            "insert into deliveries by name select * from (select"
+            " $campaign as campaign, $file_sha256 as file_sha256, $file_name as file_name,"
+            " $archived_as as archived_as, $township as township,"
+            " $delivered_on::date as delivered_on, $sheet as sheet, $encoding as encoding,"
+            " $rows_read as rows_read, $rows_loaded as rows_loaded,"
+            " $rows_rejected as rows_rejected, 'loaded' as status, null as replaced_by)",
+            delivery_params(delivery),
+        )
+        con.register("incoming_rows", rows)
+        con.execute(
+            "insert into enrollments select ?, ?, source_row, id_number, id_upgraded, name,"
+            " township, village, bought_on::date, channel from incoming_rows",
+            [campaign, delivery["file_sha256"]],
+        )
+        con.register("incoming_rejects", rejects)
+        con.execute(
+            "insert into rejects select ?, ?, source_row, column_name, value, reason"
+            " from incoming_rejects",
+            [campaign, delivery["file_sha256"]],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        for view in ("incoming_rows", "incoming_rejects"):
+            con.unregister(view)
+    return replaced
+
+
+def delivery_params(delivery: dict) -> dict:
+    keys = (
+        "campaign",
+        "file_sha256",
+        "file_name",
+        "archived_as",
+        "township",
+        "delivered_on",
+        "sheet",
+        "encoding",
+        "rows_read",
+        "rows_loaded",
+        "rows_rejected",
+    )
+    return {k: delivery[k] for k in keys}

@@ -1,0 +1,1 @@
+"""pandera models: what valid input is."""

@@ -1,0 +1,283 @@
+"""Person-level rosters (参保花名册): cleaning, the pandera model, and rejects.
+
+`prepare_roster` turns the text a township typed into typed columns without
+losing what was typed; `RosterModel` says what a loadable row is; every row
+that fails is returned with the column, the value and a reason in Chinese.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas import identity
+
+# Province-level prefixes of GB/T 2260 address codes.
+PROVINCE_PREFIXES = frozenset(
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
+)
+SUMMARY_WORDS = ("合计", "小计", "总计", "备注", "说明", "填表人", "制表", "审核")
+
+REASON_EXCEL_NUMBER = (
+    "身份证号被Excel转成了数字（科学计数法），后几位已丢失；请将该列设为文本后重新导出"
+)
+REASON_ID_FORMAT = "身份证号应为18位（前17位为数字，最后一位为数字或X）"
+REASON_ID_CHECK = "身份证号校验位错误（最后一位与前17位不符），请核对号码"
+REASON_ID_BIRTH = "身份证号中的出生日期不存在或晚于活动截止日期"
+REASON_ID_REGION = "身份证号前两位不是有效的省级行政区划代码"
+REASON_ID_MISSING = "身份证号为空"
+REASON_NAME_MISSING = "姓名为空"
+REASON_DATE_INVALID = "投保日期无法识别（应如 2024-10-16）"
+REASON_DATE_OUTSIDE = "投保日期不在本次参保活动期内"
+REASON_DUPLICATE = "同一人在本文件中重复出现，只计一次"
+REASON_SUMMARY_ROW = "合计/小计/备注行，不是参保人员，不计入"
+
+
+def parse_dates(text: pd.Series) -> pd.Series:
+    """Dates as townships write them: 2024-10-16, 2024/10/16, 2024年10月16日, 20241016, serials."""
+    cleaned = (
+        text.astype("string")
+        .str.replace(r"[年月./]", "-", regex=True)
+        .str.replace("日", "", regex=False)
+        .str.replace(r"[ T].*$", "", regex=True)
+    )
+    parsed = pd.to_datetime(cleaned, format="%Y-%m-%d", errors="coerce")
+    compact = cleaned.str.fullmatch(r"\d{8}").fillna(False)
+    parsed = parsed.mask(
+        compact, pd.to_datetime(cleaned.where(compact), format="%Y%m%d", errors="coerce")
+    )
+    serial = cleaned.str.fullmatch(r"\d{5}").fillna(False)
+    days = pd.to_numeric(cleaned.where(serial), errors="coerce")
+    parsed = parsed.mask(serial, pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D"))
+    return parsed.astype("datetime64[ns]")
+
+
+def upgrade_15_digit(ids: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Old 15-digit numbers become 18 characters (century 19 + check char), and which were."""
+    old = ids.str.fullmatch(r"\d{15}").fillna(False)
+    if old.any():
+        first17 = ids[old].str.slice(0, 6) + "19" + ids[old].str.slice(6, 15)
+        ids = ids.mask(old, identity.with_check_char(first17))
+    return ids, old
+
+
+def prepare_roster(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
+    """Typed columns from text columns; the original text of checked fields is kept beside them."""
+    text = raw.astype({c: "string" for c in raw.columns if c != "source_row"})
+    ids, upgraded = upgrade_15_digit(identity.normalize(text["id_number"]))
+    township_raw = text["township"].str.replace(r"\s", "", regex=True)
+    first_cell = text.drop(columns="source_row").replace("", pd.NA).bfill(axis=1).iloc[:, 0]
+    prepared = pd.DataFrame(
+        {
+            "source_row": raw["source_row"].astype("int64"),
+            "id_number": ids,
+            "id_upgraded": upgraded.astype(bool),
+            "name": text["name"].str.replace(r"\s", "", regex=True).mask(lambda s: s == ""),
+            "township": township_raw.map(aliases).astype("string"),
+            "township_raw": township_raw,
+            "village": text.get("village", pd.Series(pd.NA, index=raw.index, dtype="string")),
+            "bought_on": parse_dates(text["bought_on"]),
+            "bought_on_raw": text["bought_on"],
+            "channel": text.get("channel", pd.Series(pd.NA, index=raw.index, dtype="string")),
+            "summary_row": first_cell.fillna("").str.startswith(SUMMARY_WORDS).astype(bool),
+        }
+    )
+    return prepared
+
+
+def _applicable_ids(ids: pd.Series) -> pd.Series:
+    return ids.str.fullmatch(r"\d{17}[\dX]").fillna(False)
+
+
+def id_format_ok(ids: pd.Series) -> pd.Series:
+    excel = ids.str.contains("E+", regex=False).fillna(False)
+    return _applicable_ids(ids) | ids.isna() | excel
+
+
+def id_check_ok(ids: pd.Series) -> pd.Series:
+    ok = pd.Series(True, index=ids.index)
+    valid_shape = _applicable_ids(ids)
+    shaped = ids[valid_shape]
+    ok[valid_shape] = (
+        identity.check_chars(shaped.str.slice(0, 17)) == shaped.str.slice(17)
+    ).to_numpy()
+    return ok
+
+
+def id_birth_ok(ids: pd.Series, as_of: date) -> pd.Series:
+    births = pd.to_datetime(ids.str.slice(6, 14), format="%Y%m%d", errors="coerce")
+    plausible = births.between(pd.Timestamp("1890-01-01"), pd.Timestamp(as_of))
+    return plausible | ~_applicable_ids(ids)
+
+
+def id_region_ok(ids: pd.Series) -> pd.Series:
+    return ids.str.slice(0, 2).isin(PROVINCE_PREFIXES) | ~_applicable_ids(ids)
+
+
+def build_model(window_start: date, window_end: date) -> type[pa.DataFrameModel]:
+    """The pandera model for one campaign window (purchase dates inside it)."""
+    start, end = pd.Timestamp(window_start), pd.Timestamp(window_end)
+
+    class RosterModel(pa.DataFrameModel):
+        source_row: Series[int]
+        id_number: Series[pd.StringDtype] = pa.Field(nullable=False)
+        id_upgraded: Series[bool]
+        name: Series[pd.StringDtype] = pa.Field(nullable=False)
+        township: Series[pd.StringDtype] = pa.Field(nullable=False)
+        township_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+        village: Series[pd.StringDtype] = pa.Field(nullable=True)
+        bought_on: Series[pd.Timestamp] = pa.Field(nullable=False)
+        bought_on_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+        channel: Series[pd.StringDtype] = pa.Field(nullable=True)
+        summary_row: Series[bool] = pa.Field(isin=[False])
+
+        @pa.check("id_number", error=REASON_EXCEL_NUMBER)
+        def not_excel_number(cls, ids: Series[str]) -> Series[bool]:
+            return ~ids.str.contains("E+", regex=False).fillna(False)
+
+        @pa.check("id_number", error=REASON_ID_FORMAT)
+        def id_format(cls, ids: Series[str]) -> Series[bool]:
+            return id_format_ok(ids)
+
+        @pa.check("id_number", error=REASON_ID_CHECK)
+        def id_check(cls, ids: Series[str]) -> Series[bool]:
+            return id_check_ok(ids)
+
+        @pa.check("id_number", error=REASON_ID_BIRTH)
+        def id_birth(cls, ids: Series[str]) -> Series[bool]:
+            return id_birth_ok(ids, window_end)
+
+        @pa.check("id_number", error=REASON_ID_REGION)
+        def id_region(cls, ids: Series[str]) -> Series[bool]:
+            return id_region_ok(ids)
+
+        @pa.check("bought_on", error=REASON_DATE_OUTSIDE)
+        def in_window(cls, dates: Series[pd.Timestamp]) -> Series[bool]:
+            return dates.between(start, end) | dates.isna()
+
+        class Config:
+            strict = True
+            coerce = True
+
+    return RosterModel
+
+
+_NULL_REASONS = {
+    "id_number": REASON_ID_MISSING,
+    "name": REASON_NAME_MISSING,
+    "bought_on": REASON_DATE_INVALID,
+}
+_VALUE_COLUMNS = {"township": "township_raw", "bought_on": "bought_on_raw"}
+
+
+def _township_reason(raw_name: object, known: list[str]) -> str:
+    if raw_name is None or pd.isna(raw_name) or raw_name == "":
+        return "乡镇为空"
+    close = difflib.get_close_matches(str(raw_name), known, n=1, cutoff=0.3)
+    hint = f"，是否为“{close[0]}”？" if close else ""
+    return f"乡镇“{raw_name}”不在本县乡镇名录中{hint}"
+
+
+def validate_roster(
+    prepared: pd.DataFrame, *, window_start: date, window_end: date, townships: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a prepared roster into loadable rows and rejects (row, column, value, reason)."""
+    model = build_model(window_start, window_end)
+    try:
+        model.validate(prepared, lazy=True)
+        failures = pd.DataFrame(columns=["column", "check", "index"])
+    except pa.errors.SchemaErrors as errors:
+        failures = errors.failure_cases
+        unexpected = failures[failures["index"].isna()]
+        if not unexpected.empty:  # a schema-level failure is a bug, not a bad row
+            raise
+    rejects = _reasons(prepared, failures, townships)
+    duplicates = _duplicates(prepared, set(rejects["index"]))
+    rejects = pd.concat([rejects, duplicates], ignore_index=True)
+    bad = prepared.index.isin(rejects["index"])
+    valid = prepared.loc[~bad].reset_index(drop=True)
+    rejects = rejects.merge(prepared[["source_row"]], left_on="index", right_index=True)
+    rejects = rejects.sort_values(["source_row", "column_name"], kind="stable").drop(
+        columns="index"
+    )
+    return valid, rejects.reset_index(drop=True)[["source_row", "column_name", "value", "reason"]]
+
+
+def _reasons(prepared: pd.DataFrame, failures: pd.DataFrame, townships: list[str]) -> pd.DataFrame:
+    rows = []
+    for (column, check), group in failures.groupby(["column", "check"], sort=False):
+        index = group["index"].astype("int64").to_numpy()
+        value_column = _VALUE_COLUMNS.get(column, column)
+        values = (
+            prepared.loc[index, value_column].astype("string") if value_column in prepared else None
+        )
+        if column == "summary_row":
+            reason, column = REASON_SUMMARY_ROW, "id_number"
+            values = prepared.loc[index, "id_number"].astype("string")
+        elif check == "not_nullable" and column == "township":
+            reason = values.map(lambda v: _township_reason(v, townships))
+        elif check == "not_nullable":
+            reason = _NULL_REASONS.get(column, f"{column} 为空")
+        else:
+            reason = check
+        rows.append(
+            pd.DataFrame({"index": index, "column_name": column, "value": values, "reason": reason})
+        )
+    if not rows:
+        return pd.DataFrame({"index": [], "column_name": [], "value": [], "reason": []})
+    rejects = pd.concat(rows, ignore_index=True)
+    # a summary row needs no further reasons than that it is one
+    summary = prepared.index[prepared["summary_row"]]
+    keep = ~rejects["index"].isin(summary) | (rejects["reason"] == REASON_SUMMARY_ROW)
+    return rejects[keep]
+
+
+def _duplicates(prepared: pd.DataFrame, already_rejected: set) -> pd.DataFrame:
+    candidates = prepared.loc[~prepared.index.isin(already_rejected)]
+    repeated = candidates["id_number"].duplicated(keep="first")
+    index = candidates.index[repeated.to_numpy()]
+    first_row = candidates.drop_duplicates("id_number").set_index("id_number")["source_row"]
+    ids = prepared.loc[index, "id_number"]
+    reasons = REASON_DUPLICATE + "（首次出现在第" + ids.map(first_row).astype("string") + "行）"
+    return pd.DataFrame(
+        {"index": index, "column_name": "id_number", "value": ids, "reason": reasons}
+    )

@@ -1,0 +1,19 @@
+-- one row per rejected row and reason, for deliveries known on the as-of date
+with rejects as (
+    select * from rejects where campaign = $campaign
+),
+deliveries as (
+    select * from deliveries
+    where campaign = $campaign and status = 'loaded' and delivered_on <= $as_of
+)
+select
+    d.township,
+    d.file_name,
+    d.sheet,
+    r.source_row,
+    r.column_name,
+    r.value,
+    r.reason
+from rejects as r
+join deliveries as d using (file_sha256)
+order by d.township, d.file_name, r.source_row, r.column_name

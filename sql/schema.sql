@@ -1,0 +1,52 @@
+-- canbao's persistent tables. Created if missing; every statement is idempotent.
+
+-- one row per file received for a campaign (kept when replaced: the archive of what came in)
+create table if not exists deliveries (
+    campaign      varchar not null,
+    file_sha256   varchar not null,
+    file_name     varchar not null,
+    archived_as   varchar not null,
+    township      varchar,
+    delivered_on  date not null,
+    sheet         varchar,
+    encoding      varchar,
+    rows_read     integer not null,
+    rows_loaded   integer not null,
+    rows_rejected integer not null,
+    status        varchar not null,      -- loaded | replaced
+    replaced_by   varchar,
+    primary key (campaign, file_sha256)
+);
+
+-- one row per valid person-row of a loaded delivery
+create table if not exists enrollments (
+    campaign     varchar not null,
+    file_sha256  varchar not null,
+    source_row   integer not null,
+    id_number    varchar not null,
+    id_upgraded  boolean not null,
+    name         varchar,
+    township     varchar not null,
+    village      varchar,
+    bought_on    date not null,
+    channel      varchar
+);
+
+-- one row per rejected row and reason of a loaded delivery
+create table if not exists rejects (
+    campaign     varchar not null,
+    file_sha256  varchar not null,
+    source_row   integer not null,
+    column_name  varchar not null,
+    value        varchar,
+    reason       varchar not null
+);
+
+-- one row per township of a campaign's base table (replaced on every run)
+create table if not exists bases (
+    campaign  varchar not null,
+    township  varchar not null,
+    position  integer not null,         -- row order of the base table, kept in every table
+    base      integer not null,
+    primary key (campaign, township)
+);
