@@ -32,11 +32,12 @@ def read_sql(settings: Settings, name: str) -> str:
 
 @contextmanager
 def connect(
-    settings: Settings, database: Path | None = None
+    settings: Settings, database: Path | str | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the database file, creating the schema and macros if needed."""
+    """Open the database file (or ":memory:"), creating the schema and macros if needed."""
     path = database or settings.database
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
         con.execute(read_sql(settings, "schema"))

@@ -8,6 +8,7 @@ that fails is returned with the column, the value and a reason in Chinese.
 from __future__ import annotations
 
 import difflib
+import functools
 from datetime import date
 
 import pandas as pd
@@ -105,7 +106,9 @@ def prepare_roster(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
     text = raw.astype({c: "string" for c in raw.columns if c != "source_row"})
     ids, upgraded = upgrade_15_digit(identity.normalize(text["id_number"]))
     township_raw = text["township"].str.replace(r"\s", "", regex=True)
-    first_cell = text.drop(columns="source_row").replace("", pd.NA).bfill(axis=1).iloc[:, 0]
+    first_cell = pd.Series(pd.NA, index=raw.index, dtype="string")
+    for column in text.columns.drop("source_row"):  # leftmost non-empty cell, column-wise
+        first_cell = first_cell.fillna(text[column].mask(text[column] == ""))
     prepared = pd.DataFrame(
         {
             "source_row": raw["source_row"].astype("int64"),
@@ -153,6 +156,7 @@ def id_region_ok(ids: pd.Series) -> pd.Series:
     return ids.str.slice(0, 2).isin(PROVINCE_PREFIXES) | ~_applicable_ids(ids)
 
 
+@functools.cache
 def build_model(window_start: date, window_end: date) -> type[pa.DataFrameModel]:
     """The pandera model for one campaign window (purchase dates inside it)."""
     start, end = pd.Timestamp(window_start), pd.Timestamp(window_end)

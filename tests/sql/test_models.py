@@ -1,0 +1,164 @@
+"""Golden rows for the SQL models: given these rows, expect these rows."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from flows import store
+from flows.settings import get_settings
+from tests.conftest import REFERENCE
+
+PARAMS = {
+    "campaign": "c",
+    "as_of": date(2024, 11, 13),
+    "floor_rate": "0.20",
+    "stretch_rate": "0.30",
+    "rounding": "ceil",
+    "total_rule": "sum_of_townships",
+}
+
+
+@pytest.fixture
+def con():
+    with store.connect(get_settings(), ":memory:") as connection:
+        connection.execute(
+            "create temp table run_file_errors (township varchar, file_name varchar)"
+        )
+        yield connection
+
+
+def given_bases(con, bases: list[tuple[str, int]]) -> None:
+    frame = pd.DataFrame(bases, columns=["township", "base"])
+    frame.insert(1, "position", range(1, len(frame) + 1))
+    store.replace_bases(con, "c", frame)
+
+
+def given_delivery(con, sha: str, township: str, delivered_on: date, people: list[tuple]) -> None:
+    rows = pd.DataFrame(people, columns=["id_number", "township", "bought_on"])
+    rows = rows.assign(
+        source_row=range(2, 2 + len(rows)),
+        id_upgraded=False,
+        name="某某",
+        village=None,
+        channel=None,
+        bought_on=pd.to_datetime(rows["bought_on"]),
+    )
+    rejects = pd.DataFrame(columns=["source_row", "column_name", "value", "reason"])
+    store.load_delivery(
+        con,
+        {
+            "campaign": "c",
+            "file_sha256": sha,
+            "file_name": f"{sha}.csv",
+            "archived_as": f"{sha}.csv",
+            "township": township,
+            "delivered_on": delivered_on,
+            "sheet": None,
+            "encoding": "utf-8",
+            "rows_read": len(rows),
+            "rows_loaded": len(rows),
+            "rows_rejected": 0,
+        },
+        rows,
+        rejects,
+    )
+
+
+def build(con, **overrides) -> None:
+    store.build_models(con, get_settings(), {**PARAMS, **overrides})
+
+
+def test_targets_reproduce_the_qingliu_table(con):
+    reference = pd.read_csv(REFERENCE / "qingliu_2025_puhui_assignments.csv")
+    towns = reference[reference["township"] != "合计"]
+    given_bases(con, list(zip(towns["township"], towns["base_2025"], strict=True)))
+    build(con)
+    targets = store.table(con, "mart_targets")
+    expected = reference.rename(
+        columns={
+            "base_2025": "base",
+            "target_floor_20pct": "target_floor",
+            "target_stretch_30pct": "target_stretch",
+        }
+    )
+    pd.testing.assert_frame_equal(targets, expected, check_dtype=False)
+    assert targets.iloc[-1].tolist() == ["合计", 112300, 22467, 33695]
+
+
+@pytest.mark.parametrize(
+    ("rounding", "total_rule", "expected"),
+    [
+        ("ceil", "sum_of_townships", [(1001, 1501), (2, 3), (1000, 1500), (2003, 3004)]),
+        ("half_up", "sum_of_townships", [(1001, 1501), (1, 2), (1000, 1500), (2002, 3003)]),
+        ("floor", "sum_of_townships", [(1000, 1500), (1, 2), (1000, 1500), (2001, 3002)]),
+        ("ceil", "from_total_base", [(1001, 1501), (2, 3), (1000, 1500), (2002, 3003)]),
+        ("floor", "from_total_base", [(1000, 1500), (1, 2), (1000, 1500), (2002, 3003)]),
+    ],
+)
+def test_rounding_and_total_rules(con, rounding, total_rule, expected):
+    # 5003 × 0.2 = 1000.6, 5003 × 0.3 = 1500.9; 7 × 0.2 = 1.4, 7 × 0.3 = 2.1;
+    # 5000 × 0.2 is exactly 1000 (DECIMAL arithmetic: never 1000.0000000001 → 1001)
+    given_bases(con, [("甲镇", 5003), ("乙乡", 7), ("丙镇", 5000)])
+    build(con, rounding=rounding, total_rule=total_rule)
+    targets = store.table(con, "mart_targets")
+    assert list(zip(targets["target_floor"], targets["target_stretch"], strict=True)) == expected
+
+
+def test_coverage_ranks_by_exact_rate_and_counts_each_person_once(con):
+    # 五里街 and 吾峰 both round to 95.42%; 吾峰's exact rate is lower (Yongchun 2023 table)
+    given_bases(con, [("吾峰镇", 19964), ("五里街镇", 36077), ("桃城镇", 10), ("外山乡", 5)])
+    people_wufeng = [(f"A{i}", "吾峰镇", "2024-10-20") for i in range(19049)]
+    people_wulijie = [(f"B{i}", "五里街镇", "2024-10-20") for i in range(34424)]
+    given_delivery(con, "h1", "吾峰镇", date(2024, 10, 20), people_wufeng)
+    given_delivery(con, "h2", "五里街镇", date(2024, 10, 20), people_wulijie)
+    # B0 also appears in 桃城's later file: counted once, in the first township that reported
+    given_delivery(
+        con,
+        "h3",
+        "桃城镇",
+        date(2024, 10, 21),
+        [("B0", "桃城镇", "2024-10-21"), ("C1", "桃城镇", "2024-10-21")],
+    )
+    build(con)
+    coverage = store.table(con, "mart_township_coverage")
+    ranked = coverage[["rank", "township", "enrolled", "status"]].astype(object)
+    assert ranked.where(ranked.notna(), None).values.tolist() == [
+        [1, "五里街镇", 34424, "已报送"],
+        [2, "吾峰镇", 19049, "已报送"],
+        [3, "桃城镇", 1, "已报送"],
+        [None, "外山乡", 0, "未报送"],
+    ]
+    assert coverage["rate"].iloc[0] == pytest.approx(34424 / 36077)
+    assert coverage["gap_floor"].tolist() == [0, 0, 1, 1]
+    county = store.table(con, "mart_county_total").iloc[0]
+    assert county["enrolled"] == 34424 + 19049 + 1
+
+
+def test_as_of_excludes_later_purchases_and_later_deliveries(con):
+    given_bases(con, [("甲镇", 100)])
+    given_delivery(con, "h1", "甲镇", date(2024, 10, 20), [("A", "甲镇", "2024-10-19")])
+    given_delivery(con, "h2", "甲镇", date(2024, 10, 25), [("B", "甲镇", "2024-10-22")])
+    enrolled = {}
+    for as_of in (date(2024, 10, 19), date(2024, 10, 22), date(2024, 10, 25)):
+        build(con, as_of=as_of)
+        enrolled[as_of.day] = store.table(con, "mart_township_coverage")["enrolled"].iloc[0]
+    assert enrolled == {19: 0, 22: 1, 25: 2}
+
+
+def test_a_corrected_file_replaces_the_earlier_one_for_that_day(con):
+    given_bases(con, [("甲镇", 100)])
+    given_delivery(con, "old", "甲镇", date(2024, 10, 20), [("A", "甲镇", "2024-10-19")] * 1)
+    given_delivery(
+        con,
+        "new",
+        "甲镇",
+        date(2024, 10, 20),
+        [("A", "甲镇", "2024-10-19"), ("B", "甲镇", "2024-10-19")],
+    )
+    build(con)
+    assert store.table(con, "mart_township_coverage")["enrolled"].iloc[0] == 2
+    archived = con.execute(
+        "select file_sha256, status, replaced_by from deliveries order by 1"
+    ).fetchall()
+    assert archived == [("new", "loaded", None), ("old", "replaced", "new")]

@@ -1,0 +1,353 @@
+"""flows.demo_data: deterministic, realistic township extracts with known defects."""
+
+from __future__ import annotations
+
+import filecmp
+import itertools
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+from stdnum.cn import ric
+
+from flows import demo_data
+from flows.demo_data import DEMO_DEFECTS, demo_defects, write_demo_extracts
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE_CSV = ROOT / "data" / "reference" / "qingliu_2025_puhui_assignments.csv"
+TOWNSHIPS_CSV = ROOT / "data" / "reference" / "townships.csv"
+START = date(2024, 10, 15)
+AS_OF = date(2024, 11, 13)
+
+CANONICAL = {
+    "身份证号": "id",
+    "公民身份号码": "id",
+    "证件号码": "id",
+    "姓名": "name",
+    "乡镇": "township",
+    "所属乡镇": "township",
+    "村(居)": "village",
+    "村居": "village",
+    "投保日期": "date",
+    "参保日期": "date",
+    "缴费方式": "channel",
+    "资助类别": "channel",
+}
+CHANNELS = {"个人缴费", "共济账户", "单位团体", "政府资助", "村集体资助", "慈善捐赠"}
+
+
+def _parse_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return datetime.strptime(value.replace("/", "-"), "%Y-%m-%d").date()
+
+
+def read_extract(path: Path) -> tuple[pd.DataFrame, dict]:
+    """A delivery file as canonical columns, plus what was learnt reading it."""
+    info: dict = {"title_row": False}
+    if path.suffix == ".xlsx":
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+        if sum(1 for v in rows[0] if v != "") == 1:
+            info["title"] = rows[0][0]
+            info["title_row"] = True
+            rows = rows[1:]
+        frame = pd.DataFrame(rows[1:], columns=rows[0], dtype=object)
+        info["encoding"] = "xlsx"
+    else:
+        raw = path.read_bytes()
+        if raw.startswith(b"\xef\xbb\xbf"):
+            info["encoding"] = "utf-8-sig"
+        else:
+            try:
+                raw.decode("utf-8")
+                info["encoding"] = "utf-8"
+            except UnicodeDecodeError:
+                info["encoding"] = "gbk"
+        frame = pd.read_csv(path, dtype=str, encoding=info["encoding"], keep_default_na=False)
+    info["headers"] = list(frame.columns)
+    frame = frame.rename(columns=CANONICAL)
+    info["real_dates"] = bool(len(frame)) and isinstance(frame["date"].iloc[0], date)
+    frame["date"] = frame["date"].map(_parse_date)
+    return frame, info
+
+
+def _township_and_delivery(path: Path) -> tuple[str, date]:
+    name, day = path.stem.rsplit("_", 1)
+    return name, date.fromisoformat(day)
+
+
+def _id_ok(number: str) -> bool:
+    """Valid per stdnum; 350423 numbers of people born before 1983 are checked as 352723.
+
+    stdnum's place table dates 350423 from 1983, but people born earlier got
+    350423 numbers too; for them everything but the place-year rule is checked.
+    """
+    if ric.is_valid(number):
+        return True
+    if number.startswith("350423") and len(number) == 18 and int(number[6:10]) < 1983:
+        if number[-1] != ric.calc_check_digit(number):
+            return False
+        retired = "352723" + number[6:17]
+        return ric.is_valid(retired + ric.calc_check_digit(retired + "0"))
+    return False
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> dict:
+    raw = tmp_path_factory.mktemp("raw")
+    paths = write_demo_extracts(raw, BASE_CSV, start=START, as_of=AS_OF)
+    files = {}
+    for path in paths:
+        frame, info = read_extract(path)
+        files[path.name] = (path, frame, info)
+    return {"dir": raw, "paths": paths, "files": files}
+
+
+@pytest.fixture(scope="module")
+def base() -> dict[str, int]:
+    table = pd.read_csv(BASE_CSV)
+    table = table[table["township"] != "合计"]
+    return dict(zip(table["township"], table["base_2025"], strict=True))
+
+
+def _defect(kind: str) -> dict:
+    [entry] = [d for d in DEMO_DEFECTS if d["kind"] == kind]
+    return entry
+
+
+def test_returns_sorted_paths_all_in_raw_dir(demo):
+    paths = demo["paths"]
+    assert paths == sorted(paths)
+    assert {p.name for p in demo["dir"].iterdir()} == {p.name for p in paths}
+    assert all(p.suffix in {".csv", ".xlsx"} for p in paths)
+
+
+def test_two_runs_give_identical_bytes(demo, tmp_path):
+    again = write_demo_extracts(tmp_path / "again", BASE_CSV, start=START, as_of=AS_OF)
+    assert [p.name for p in again] == [p.name for p in demo["paths"]]
+    for first, second in zip(demo["paths"], again, strict=True):
+        assert filecmp.cmp(first, second, shallow=False), first.name
+
+
+def test_other_seed_gives_other_data(demo, tmp_path):
+    other = write_demo_extracts(tmp_path, BASE_CSV, start=START, as_of=AS_OF, seed=7)
+    mine = {p.name: p.read_bytes() for p in demo["paths"]}
+    assert any(p.name not in mine or p.read_bytes() != mine[p.name] for p in other)
+
+
+def test_every_township_delivers_incrementally_every_three_days(demo, base):
+    by_twp: dict[str, list[date]] = {}
+    for path in demo["paths"]:
+        name, day = _township_and_delivery(path)
+        by_twp.setdefault(name, []).append(day)
+    assert set(by_twp) == set(base)
+    first_days = set()
+    for name, days in by_twp.items():
+        days.sort()
+        first_days.add(days[0])
+        assert days[-1] <= AS_OF
+        assert all((b - a).days == 3 for a, b in itertools.pairwise(days)), name
+        assert (AS_OF - days[-1]).days < 3
+    assert len(first_days) > 1, "townships should be staggered"
+
+
+def test_dates_inside_window_and_since_previous_delivery(demo):
+    previous: dict[str, date] = {}
+    for path in demo["paths"]:  # sorted: per township by delivery date
+        name, delivered = _township_and_delivery(path)
+        frame = demo["files"][path.name][1]
+        assert len(frame) > 0
+        assert frame["date"].min() >= START
+        assert frame["date"].max() <= delivered <= AS_OF
+        if name in previous:
+            assert frame["date"].min() > previous[name], path.name
+        previous[name] = delivered
+
+
+def test_rows_ordered_by_date_then_village(demo):
+    for path, frame, _ in demo["files"].values():
+        keys = list(zip(frame["date"], frame["village"], strict=True))
+        assert keys == sorted(keys), path.name
+
+
+def test_more_purchases_at_the_start_than_in_the_middle(demo):
+    frame = pd.concat(f for _, f, _ in demo["files"].values())
+    per_day = frame.groupby("date").size()
+    first_three = per_day.loc[[START + pd.Timedelta(days=i) for i in range(3)]].mean()
+    middle = per_day.loc[[START + pd.Timedelta(days=i) for i in range(12, 18)]].mean()
+    assert first_three > 1.3 * middle
+    assert len(per_day) == (AS_OF - START).days + 1
+
+
+def test_ids_valid_except_the_documented_bad_one(demo):
+    bad = []
+    for name, (_, frame, _) in demo["files"].items():
+        for row, number in enumerate(frame["id"], start=1):
+            assert isinstance(number, str) and len(number) == 18
+            if not _id_ok(number):
+                bad.append((name, row))
+    entry = _defect("bad_check_digit")
+    assert bad == [(entry["file"], entry["row"])]
+    number = demo["files"][entry["file"]][1]["id"].iloc[entry["row"] - 1]
+    assert number[-1] != ric.calc_check_digit(number)
+    with pytest.raises(ric.InvalidChecksum):
+        ric.validate(number)
+
+
+def test_ids_unique_across_county_except_the_duplicate(demo):
+    frame = pd.concat(f for _, f, _ in demo["files"].values())
+    counts = frame["id"].value_counts()
+    assert (counts > 1).sum() == 1
+    entry = _defect("duplicate_row")
+    dup = demo["files"][entry["file"]][1]
+    assert counts[dup["id"].iloc[entry["row"] - 1]] == 2
+
+
+def test_duplicate_row_is_identical_copy(demo):
+    entry = _defect("duplicate_row")
+    path, frame, _ = demo["files"][entry["file"]]
+    raw = path.read_bytes().decode(demo["files"][entry["file"]][2]["encoding"]).splitlines()
+    assert raw[entry["row"]] == raw[entry["same_as_row"]]  # line 0 is the header
+    assert frame.iloc[entry["row"] - 1].equals(frame.iloc[entry["same_as_row"] - 1])
+    assert frame.duplicated().sum() == 1
+
+
+def test_unknown_township_row(demo):
+    known = set(pd.read_csv(TOWNSHIPS_CSV)["township"])
+    entry = _defect("unknown_township")
+    odd = []
+    for name, (path, frame, _) in demo["files"].items():
+        township, _ = _township_and_delivery(path)
+        for row, value in enumerate(frame["township"], start=1):
+            if value != township:
+                odd.append((name, row, value))
+    assert odd == [(entry["file"], entry["row"], "龙律镇")]
+    assert "龙律镇" not in known
+
+
+def test_defects_are_in_first_files_of_three_townships(demo):
+    assert demo_defects(start=START, as_of=AS_OF) == DEMO_DEFECTS
+    assert sorted(d["kind"] for d in DEMO_DEFECTS) == [
+        "bad_check_digit",
+        "duplicate_row",
+        "unknown_township",
+    ]
+    townships = {_township_and_delivery(Path(d["file"]))[0] for d in DEMO_DEFECTS}
+    assert len(townships) == 3
+    for entry in DEMO_DEFECTS:
+        name = _township_and_delivery(Path(entry["file"]))[0]
+        first = min(p for p in demo["paths"] if p.name.startswith(name + "_"))
+        assert first.name == entry["file"]
+
+
+def test_uptake_between_15_and_35_percent(demo, base):
+    frame = pd.concat(
+        f.assign(file_twp=_township_and_delivery(p)[0]) for p, f, _ in demo["files"].values()
+    )
+    frame = frame.drop_duplicates(subset=["id"])
+    rates = frame.groupby("file_twp").size() / pd.Series(base)
+    assert rates.between(0.15, 0.35).all(), rates
+    assert rates.max() - rates.min() > 0.05, "uptake should differ between townships"
+
+
+def test_formats(demo):
+    infos = {name: info for name, (_, _, info) in demo["files"].items()}
+    encodings = {info["encoding"] for info in infos.values()}
+    assert encodings == {"utf-8", "gbk", "utf-8-sig", "xlsx"}
+    xlsx = [info for info in infos.values() if info["encoding"] == "xlsx"]
+    assert any(i["title_row"] for i in xlsx) and any(not i["title_row"] for i in xlsx)
+    assert any(i["real_dates"] for i in xlsx) and any(not i["real_dates"] for i in xlsx)
+    for name, info in infos.items():
+        if info["title_row"]:
+            township = _township_and_delivery(Path(name))[0]
+            assert info["title"] == f"2025年{township}普惠医联保参保花名册"
+    # a township keeps one format and one header across its deliveries
+    per_twp: dict[str, set] = {}
+    for name, info in infos.items():
+        key = (info["encoding"], tuple(info["headers"]), info["title_row"])
+        per_twp.setdefault(_township_and_delivery(Path(name))[0], set()).add(key)
+    assert all(len(v) == 1 for v in per_twp.values())
+    assert len({next(iter(v))[1] for v in per_twp.values()}) > 2, "aliases should vary"
+
+
+def test_gbk_file_is_really_gbk(demo):
+    gbk = [p for p, _, i in demo["files"].values() if i["encoding"] == "gbk"]
+    assert gbk
+    with pytest.raises(UnicodeDecodeError):
+        gbk[0].read_bytes().decode("utf-8")
+
+
+def test_text_dates_use_both_styles(demo):
+    styles = set()
+    for path, _, info in demo["files"].values():
+        if path.suffix == ".csv":
+            text = path.read_bytes().decode(info["encoding"])
+            styles.add("/" if "2024/1" in text else "-")
+    assert styles == {"/", "-"}
+
+
+def test_people_look_real(demo):
+    frame = pd.concat(f for _, f, _ in demo["files"].values())
+    ids = frame["id"]
+    birth = pd.to_datetime(ids.str[6:14], format="%Y%m%d")
+    age = (pd.Timestamp(START) - birth).dt.days / 365.25
+    assert age.min() >= 0 and age.max() < 96.5
+    assert (age >= 18).mean() > 0.7
+    assert 0.4 < (ids.str[16].astype(int) % 2 == 1).mean() < 0.6
+    assert set(ids.str[:6]) == {"350423", "352723"}
+    retired = ids[ids.str[:6] == "352723"]
+    assert (retired.str[6:10].astype(int) < 1983).all()
+    assert len(retired) < 0.01 * len(ids)
+    assert frame["name"].str.len().between(2, 3).all()
+    assert frame["name"].str[0].value_counts().index[:8].isin(list("黄李陈张刘罗巫赖邱王林")).all()
+    assert set(frame["channel"]) == CHANNELS
+    top = frame["channel"].value_counts().index[:2]
+    assert set(top) == {"个人缴费", "共济账户"}
+
+
+def test_villages_per_township(demo):
+    frame = pd.concat(
+        f.assign(file_twp=_township_and_delivery(p)[0]) for p, f, _ in demo["files"].values()
+    )
+    villages = frame.groupby("file_twp")["village"].unique()
+    for township, names in villages.items():
+        assert 6 <= len(names) <= 15, township
+        assert all(v.endswith(("村", "社区")) for v in names)
+    everything = [v for names in villages for v in names]
+    assert len(everything) == len(set(everything)), "village names unique in the county"
+    assert "城关社区" in villages["龙津镇"]
+
+
+def test_scale_multiplies_uptake_and_defects_can_be_off(tmp_path):
+    paths = write_demo_extracts(
+        tmp_path, BASE_CSV, start=START, as_of=AS_OF, scale=2.0, defects=False
+    )
+    frames = [read_extract(p)[0] for p in paths]
+    total = sum(len(f) for f in frames)
+    ids = pd.concat(f["id"] for f in frames)
+    assert ids.is_unique
+    assert all(_id_ok(x) for x in ids)
+    table = pd.read_csv(BASE_CSV)
+    base_total = table.loc[table["township"] != "合计", "base_2025"].sum()
+    assert 0.30 * base_total < total < 0.70 * base_total
+
+
+def test_short_window_and_bad_arguments(tmp_path):
+    paths = write_demo_extracts(tmp_path, BASE_CSV, start=START, as_of=START, defects=False)
+    assert len(paths) == 13
+    for path in paths:
+        assert _township_and_delivery(path)[1] == START
+    with pytest.raises(ValueError):
+        write_demo_extracts(tmp_path, BASE_CSV, start=AS_OF, as_of=START)
+
+
+def test_cli(tmp_path, capsys):
+    assert demo_data.main([str(tmp_path / "drop"), "--as-of", "2024-10-20"]) == 0
+    out = capsys.readouterr().out
+    files = sorted((tmp_path / "drop").iterdir())
+    rows = sum(len(read_extract(p)[0]) for p in files)
+    assert f"wrote {len(files)} files, {rows} rows" in out

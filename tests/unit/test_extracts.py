@@ -1,0 +1,89 @@
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from flows.extracts import ExtractError, read_extract
+from schemas.headers import alias_lookup, map_headers, normalize_header
+
+LOOKUP = alias_lookup()
+ROWS = [
+    ["350423199003071232", "张三", "龙津镇", "城关社区", "2024-10-16", "个人缴费"],
+    ["35042319851111456X", "李四", "嵩溪镇", "东华村", "2024-10-17", "共济账户"],
+]
+
+
+def write_csv(path: Path, header: list[str], encoding: str, sep: str = ",", title: bool = False):
+    lines = ([f"2025年龙津镇参保花名册{sep * (len(header) - 1)}"] if title else []) + [
+        sep.join(header),
+        *(sep.join(r) for r in ROWS),
+    ]
+    path.write_bytes("\r\n".join(lines).encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sep"), [("utf-8", ","), ("utf-8-sig", ","), ("gbk", ","), ("gb18030", "\t")]
+)
+def test_csv_in_every_encoding_reads_the_same(tmp_path, encoding, sep):
+    header = ["公民身份号码", "姓名", "乡（镇）", "村居", "参保日期", "资助类别"]
+    path = write_csv(tmp_path / "a.csv", header, encoding, sep, title=True)
+    extract = read_extract(path, LOOKUP)
+    assert extract.header_row == 2
+    assert extract.frame["source_row"].tolist() == [3, 4]
+    assert extract.frame["id_number"].tolist() == [ROWS[0][0], ROWS[1][0]]
+    assert extract.frame["township"].tolist() == ["龙津镇", "嵩溪镇"]
+    assert extract.frame["channel"].tolist() == ["个人缴费", "共济账户"]
+
+
+def test_xlsx_with_title_row_numeric_id_and_named_sheet(tmp_path):
+    path = tmp_path / "b.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("说明").write(0, 0, "填表说明")
+    sheet = book.add_worksheet("花名册")
+    sheet.merge_range(0, 0, 0, 5, "2025年龙津镇参保花名册")
+    for col, header in enumerate(["序号", "身份证号码", "姓名", "乡镇", "村(居)", "投保日期"]):
+        sheet.write(1, col, header)
+    sheet.write_row(2, 0, [1, ROWS[0][0], "张三", "龙津镇", "城关社区", "2024-10-16"])
+    sheet.write_row(3, 0, [2, 350423199003071232, "王五", "龙津镇", "城关社区", "2024-10-16"])
+    sheet.write_row(5, 0, ["合计", "", "", "", "", ""])
+    book.close()
+    extract = read_extract(path, LOOKUP, sheet="花名册")
+    assert extract.sheet == "花名册"
+    assert extract.frame["source_row"].tolist() == [3, 4, 6]  # the blank row 5 is not data
+    # a number Excel stored as float keeps its E+ form: the lost digits are never guessed
+    assert extract.frame["id_number"].tolist()[:2] == [ROWS[0][0], "3.50423199003071E+17"]
+
+
+def test_missing_required_column_names_the_file_and_column(tmp_path):
+    path = write_csv(tmp_path / "c.csv", ["身份证号", "姓名", "村居"], "utf-8")
+    with pytest.raises(ExtractError, match=r"c\.csv.*缺少必需列：乡镇、投保日期"):
+        read_extract(path, LOOKUP)
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02garbage\xff\xfe", b"just,some,text\n1,2,3"])
+def test_unreadable_files_raise_extract_error(tmp_path, content):
+    path = tmp_path / "d.csv"
+    path.write_bytes(content)
+    with pytest.raises(ExtractError, match=r"d\.csv"):
+        read_extract(path, LOOKUP)
+
+
+def test_corrupt_xlsx_raises_extract_error(tmp_path):
+    path = tmp_path / "e.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ExtractError, match=r"e\.xlsx 无法读取"):
+        read_extract(path, LOOKUP)
+
+
+def test_header_aliases_map_to_canonical_columns():
+    headers = ["序号", "身份证", " 姓 名 ", "所属乡镇", "行政村", "缴费日期", "缴费方式"]
+    assert map_headers(headers, LOOKUP) == {
+        1: "id_number",
+        2: "name",
+        3: "township",
+        4: "village",
+        5: "bought_on",
+        6: "channel",
+    }
+    assert normalize_header("村（居）\n") == "村(居)"

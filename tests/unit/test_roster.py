@@ -1,0 +1,131 @@
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from schemas import identity
+from schemas.roster import (
+    REASON_DATE_INVALID,
+    REASON_DATE_OUTSIDE,
+    REASON_EXCEL_NUMBER,
+    REASON_ID_BIRTH,
+    REASON_ID_CHECK,
+    REASON_SUMMARY_ROW,
+    parse_dates,
+    prepare_roster,
+    validate_roster,
+)
+
+TOWNSHIPS = ["龙津镇", "嵩溪镇", "温郊乡"]
+ALIASES = {"龙津镇": "龙津镇", "龙津": "龙津镇", "嵩溪镇": "嵩溪镇", "温郊乡": "温郊乡"}
+WINDOW = {"window_start": date(2024, 10, 15), "window_end": date(2024, 12, 31)}
+
+
+def valid_id(first17: str) -> str:
+    return identity.with_check_char(pd.Series([first17])).iloc[0]
+
+
+GOOD = valid_id("35042319900307123")
+OTHER = valid_id("35042319851111456")
+
+
+def roster(*rows: tuple) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        rows, columns=["id_number", "name", "township", "village", "bought_on", "channel"]
+    ).astype("string")
+    frame.insert(0, "source_row", range(2, 2 + len(frame)))
+    return frame
+
+
+def check(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    prepared = prepare_roster(frame, ALIASES)
+    return validate_roster(prepared, townships=TOWNSHIPS, **WINDOW)
+
+
+def test_clean_rows_load_with_aliases_resolved():
+    valid, rejects = check(
+        roster(
+            (GOOD, "张三", "龙津", "城关社区", "2024/10/16", "个人缴费"),
+            (OTHER.lower(), "李 四", "嵩溪镇", "东华村", "2024年10月17日", None),
+        )
+    )
+    assert rejects.empty
+    assert valid["township"].tolist() == ["龙津镇", "嵩溪镇"]
+    assert valid["id_number"].tolist() == [GOOD, OTHER]
+    assert valid["name"].tolist() == ["张三", "李四"]
+    assert valid["bought_on"].dt.date.tolist() == [date(2024, 10, 16), date(2024, 10, 17)]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        ((GOOD[:-1] + ("0" if GOOD[-1] != "0" else "1"), "张三", "龙津镇", "", "2024-10-16", ""),
+         "id_number", REASON_ID_CHECK),
+        (("3.50423199003071E+17", "张三", "龙津镇", "", "2024-10-16", ""),
+         "id_number", REASON_EXCEL_NUMBER),
+        ((valid_id("35042320991307123"), "张三", "龙津镇", "", "2024-10-16", ""),
+         "id_number", REASON_ID_BIRTH),
+        ((GOOD, "张三", "龙津镇", "", "2024-13-45", ""), "bought_on", REASON_DATE_INVALID),
+        ((GOOD, "张三", "龙津镇", "", "2024-09-01", ""), "bought_on", REASON_DATE_OUTSIDE),
+        ((GOOD, None, "龙津镇", "", "2024-10-16", ""), "name", "姓名为空"),
+    ],
+)  # fmt: skip
+def test_each_defect_is_rejected_with_its_reason(row, column, reason):
+    valid, rejects = check(roster(row))
+    assert valid.empty
+    assert rejects[["source_row", "column_name", "reason"]].values.tolist() == [[2, column, reason]]
+
+
+def test_unknown_township_suggests_the_closest_name():
+    _, rejects = check(roster((GOOD, "张三", "龙律镇", "", "2024-10-16", "")))
+    assert rejects["reason"].iloc[0] == "乡镇“龙律镇”不在本县乡镇名录中，是否为“龙津镇”？"
+    assert rejects["value"].iloc[0] == "龙律镇"
+
+
+def test_same_person_twice_counts_once_and_is_flagged():
+    valid, rejects = check(
+        roster(
+            (GOOD, "张三", "龙津镇", "", "2024-10-16", ""),
+            (OTHER, "李四", "龙津镇", "", "2024-10-16", ""),
+            (GOOD, "张三", "龙津镇", "", "2024-10-18", ""),
+        )
+    )
+    assert valid["id_number"].tolist() == [GOOD, OTHER]
+    assert rejects["source_row"].tolist() == [4]
+    assert "首次出现在第2行" in rejects["reason"].iloc[0]
+
+
+def test_summary_rows_are_accounted_for_not_loaded():
+    frame = roster((GOOD, "张三", "龙津镇", "", "2024-10-16", ""), ("合计", "", "", "", "", ""))
+    valid, rejects = check(frame)
+    assert len(valid) == 1
+    assert rejects[["source_row", "reason"]].values.tolist() == [[3, REASON_SUMMARY_ROW]]
+
+
+def test_fifteen_digit_numbers_are_upgraded_and_marked():
+    old = "350423900307123"  # born 1990-03-07, issued before 1999
+    valid, rejects = check(roster((old, "张三", "龙津镇", "", "2024-10-16", "")))
+    assert rejects.empty
+    assert valid["id_number"].iloc[0] == valid_id("35042319900307123")
+    assert bool(valid["id_upgraded"].iloc[0])
+
+
+def test_every_row_is_either_loaded_or_rejected():
+    frame = roster(
+        (GOOD, "张三", "龙津镇", "", "2024-10-16", ""),
+        ("123", "", "火星乡", "", "明天", ""),
+        (GOOD, "张三", "龙津镇", "", "2024-10-16", ""),
+        (OTHER, "李四", "温郊乡", "", "45580", ""),  # an Excel date serial: 2024-10-15
+    )
+    valid, rejects = check(frame)
+    assert len(valid) + rejects["source_row"].nunique() == len(frame)
+    assert set(valid["source_row"]).isdisjoint(rejects["source_row"])
+
+
+def test_parse_dates_reads_the_formats_townships_use():
+    parsed = parse_dates(
+        pd.Series(["2024-10-16", "2024/10/16", "2024.10.16", "2024年10月16日", "20241016",
+                   "45581", "2024-10-16 09:30:00", "十月", None])
+    )  # fmt: skip
+    assert parsed.iloc[:7].dt.date.tolist() == [date(2024, 10, 16)] * 7
+    assert parsed.iloc[7:].isna().all()
