@@ -1,0 +1,140 @@
+"""End to end: the Prefect flow on the demo data in a temporary canbao home."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from flows.demo_data import DEMO_DEFECTS, write_demo_extracts
+from flows.outputs import sha256_of
+from flows.pipeline import run_campaign
+from tests.conftest import QINGLIU, REFERENCE
+
+AS_OF = date(2024, 11, 13)
+START = date(2024, 10, 15)
+
+
+@pytest.fixture
+def demo_home(home):
+    write_demo_extracts(
+        home.raw_dir / QINGLIU,
+        REFERENCE / "qingliu_2025_puhui_assignments.csv",
+        start=START,
+        as_of=AS_OF,
+    )
+    return home
+
+
+def read_csv(path):
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+def test_demo_run_reproduces_targets_accounts_for_every_row_and_reruns_identically(
+    demo_home, prefect_server
+):
+    first = run_campaign(QINGLIU, AS_OF)
+    out = first.out_dir
+    assert first.status == "complete"
+    assert out == demo_home.out_dir / QINGLIU / "2024-11-13"
+
+    reference = read_csv(REFERENCE / "qingliu_2025_puhui_assignments.csv")
+    targets = read_csv(out / "targets.csv")
+    assert targets.values.tolist() == reference.values.tolist()
+    assert targets.iloc[-1].tolist() == ["合计", "112300", "22467", "33695"]
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["inputs"]) == 130
+    for entry in manifest["inputs"]:
+        assert entry["rows_read"] == entry["rows_loaded"] + entry["rows_rejected"]
+    for entry in manifest["outputs"]:
+        assert sha256_of(out / entry["file"]) == entry["sha256"]
+    assert set(manifest["step_seconds"]) >= {"ingest_extracts", "compute_coverage", "render_pdfs"}
+
+    rejects = read_csv(out / "rejects.csv")
+    assert sorted(rejects["file"]) == sorted(d["file"] for d in DEMO_DEFECTS)
+    assert not rejects["value"].str.fullmatch(r"\d{17}[\dX]").any()  # identity numbers masked
+
+    coverage = read_csv(out / "coverage.csv")
+    rows_loaded = sum(e["rows_loaded"] for e in manifest["inputs"])
+    assert coverage["enrolled"].astype(int).sum() == first.county["enrolled"] == rows_loaded
+    assert coverage["rank"].tolist() == [str(i) for i in range(1, 14)]
+    rates = coverage["rate"].str.rstrip("%").astype(float)
+    assert rates.is_monotonic_decreasing
+
+    with duckdb.connect(str(demo_home.database), read_only=True) as con:
+        before = con.execute("select count(*) from enrollments").fetchone()[0]
+    coverage_bytes = (out / "coverage.csv").read_bytes()
+
+    second = run_campaign(QINGLIU, AS_OF)
+    assert {f.status for f in second.files} == {"already_loaded"}
+    assert (out / "coverage.csv").read_bytes() == coverage_bytes
+    with duckdb.connect(str(demo_home.database), read_only=True) as con:
+        assert con.execute("select count(*) from enrollments").fetchone()[0] == before
+
+
+def test_broken_file_marks_its_township_and_the_rest_still_runs(demo_home, prefect_server):
+    raw = demo_home.raw_dir / QINGLIU
+    (raw / "灵地镇_2024-11-13.xlsx").write_bytes(b"PK\x03\x04 truncated in transit")
+    summary = run_campaign(QINGLIU, AS_OF)
+    assert summary.status == "partial"
+    coverage = read_csv(summary.out_dir / "coverage.csv").set_index("township")
+    assert coverage.loc["灵地镇", "status"] == "文件错误"
+    assert (coverage.drop(index="灵地镇")["status"] == "已报送").all()
+    manifest = json.loads((summary.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    broken = [e for e in manifest["inputs"] if e["status"] == "file_error"]
+    assert [e["file_name"] for e in broken] == ["灵地镇_2024-11-13.xlsx"]
+    assert "无法读取" in broken[0]["error"]
+
+
+def test_corrected_delivery_replaces_the_earlier_file(demo_home, prefect_server):
+    raw = demo_home.raw_dir / QINGLIU
+    original = sorted(raw.glob("温郊乡_*.csv"))[-1]
+    run_campaign(QINGLIU, AS_OF)
+    lines = original.read_bytes().splitlines(keepends=True)
+    corrected = raw / original.name.replace(".csv", "_更正.csv")
+    corrected.write_bytes(b"".join(lines[:-2]))  # the township withdrew two rows
+    summary = run_campaign(QINGLIU, AS_OF)
+    entry = next(f for f in summary.files if f.file_name == corrected.name)
+    assert entry.status == "loaded" and len(entry.replaced) == 1
+    with duckdb.connect(str(demo_home.database), read_only=True) as con:
+        statuses = con.execute(
+            "select status, count(*) from deliveries"
+            " where township = '温郊乡' group by 1 order by 1"
+        ).fetchall()
+    assert statuses == [("loaded", 10), ("replaced", 1)]
+
+
+def canbao(*args: str, env_home) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, "CANBAO_HOME": str(env_home)}
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, env=env
+    )
+
+
+def test_cli_unknown_campaign_is_one_line_without_traceback(home):
+    result = canbao("run", "no_such_campaign", env_home=home.home)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"错误：未找到参保活动“no_such_campaign”的配置文件 "
+        f"{home.campaigns_dir / 'no_such_campaign.toml'}（已有：{QINGLIU}）"
+    ]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_cli_unreadable_extract_names_the_file_and_exits_non_zero(home):
+    raw = home.raw_dir / QINGLIU
+    raw.mkdir(parents=True)
+    (raw / "龙津镇_2024-11-13.csv").write_bytes(b"\xff\xfe\x00garbage\x00")
+    result = canbao("run", QINGLIU, "--as-of", "2024-11-13", env_home=home.home)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith(("错误", "文件错误"))]
+    assert errors[0].startswith("文件错误：文件 龙津镇_2024-11-13.csv")
+    assert "Traceback" not in result.stdout + result.stderr
