@@ -32,7 +32,7 @@ class FileResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
-    replaced: list[str] = field(default_factory=list)
+    replaced: list[dict] = field(default_factory=list)
     error: str | None = None
 
     def check_accounting(self) -> None:

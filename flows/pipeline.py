@@ -71,7 +71,7 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
     paths = discover_extracts(settings.raw_dir / campaign.name)
     logger.info("发现 %d 个乡镇报送文件（%s）", len(paths), settings.raw_dir / campaign.name)
     results = []
-    with store.connect(settings) as con:
+    with store.connect(settings) as con, store.transaction(con):
         known = known_hashes(con, campaign.name)
         for number, path in enumerate(paths, start=1):
             result = ingest_file(con, campaign, path, settings.archive_dir / campaign.name, known)
@@ -79,7 +79,7 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
             if result.status == "file_error":
                 logger.warning("[%d/%d] %s", number, len(paths), result.error)
             elif result.status == "loaded":
-                replaced = f"，替换此前文件 {len(result.replaced)} 个" if result.replaced else ""
+                replaced = "".join(f"，替换此前文件 {r['file_name']}" for r in result.replaced)
                 logger.info(
                     "[%d/%d] %s：读取 %d 行，入库 %d 行，剔除 %d 行%s",
                     number,

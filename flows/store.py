@@ -64,20 +64,27 @@ def table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     return con.execute(f"select * from {name}").df()
 
 
-def replace_bases(con: duckdb.DuckDBPyConnection, campaign: str, bases: pd.DataFrame) -> None:
-    """The base table is re-read on every run: delete-then-insert in one transaction."""
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a failure, or a killed process, leaves the database as it was."""
     con.execute("begin")
     try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def replace_bases(con: duckdb.DuckDBPyConnection, campaign: str, bases: pd.DataFrame) -> None:
+    """The base table is re-read on every run: delete-then-insert in one transaction."""
+    with transaction(con):
         con.execute("delete from bases where campaign = ?", [campaign])
         con.register("incoming_bases", bases)
         con.execute(
             "insert into bases select ?, township, position, base from incoming_bases", [campaign]
         )
         con.unregister("incoming_bases")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def load_delivery(
@@ -85,23 +92,23 @@ def load_delivery(
     delivery: dict,
     rows: pd.DataFrame,
     rejects: pd.DataFrame,
-) -> list[str]:
-    """Load one delivery atomically; an earlier file for the same township and day is replaced.
+) -> list[dict]:
+    """Load one delivery; an earlier file for the same township and day is replaced.
 
-    Returns the sha256 of the deliveries it replaced.
+    Call it inside `transaction`: the whole run's loads commit together.
+    Returns the deliveries it replaced (file_name, sha256).
     """
     campaign = delivery["campaign"]
-    con.execute("begin")
     try:
         replaced = [
-            r[0]
-            for r in con.execute(
-                "select file_sha256 from deliveries where campaign = ? and township = ?"
+            {"file_name": name, "sha256": sha}
+            for sha, name in con.execute(
+                "select file_sha256, file_name from deliveries where campaign = ? and township = ?"
                 " and delivered_on = ? and status = 'loaded' and file_sha256 <> ?",
                 [campaign, delivery["township"], delivery["delivered_on"], delivery["file_sha256"]],
             ).fetchall()
         ]
-        for old in replaced:
+        for old in (r["sha256"] for r in replaced):
             con.execute(
                 "delete from enrollments where campaign = ? and file_sha256 = ?", [campaign, old]
             )
@@ -134,10 +141,6 @@ def load_delivery(
             " from incoming_rejects",
             [campaign, delivery["file_sha256"]],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     finally:
         for view in ("incoming_rows", "incoming_rejects"):
             con.unregister(view)

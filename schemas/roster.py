@@ -18,48 +18,16 @@ from pandera.typing import Series
 from schemas import identity
 
 # Province-level prefixes of GB/T 2260 address codes.
-PROVINCE_PREFIXES = frozenset(
-    [
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-    ]
-)
+_PROVINCE_RANGES = ((11, 15), (21, 23), (31, 37), (41, 46), (50, 54), (61, 65), (71, 71), (81, 82))
+PROVINCE_PREFIXES = frozenset(str(c) for lo, hi in _PROVINCE_RANGES for c in range(lo, hi + 1))
 SUMMARY_WORDS = ("合计", "小计", "总计", "备注", "说明", "填表人", "制表", "审核")
 
 REASON_EXCEL_NUMBER = (
     "身份证号被Excel转成了数字（科学计数法），后几位已丢失；请将该列设为文本后重新导出"
+)
+REASON_EXCEL_TRUNCATED = (
+    "身份证号末尾为000且校验不通过，疑似被Excel截断（第15位以后变成了0）；"
+    "请将该列设为文本后重新导出"
 )
 REASON_ID_FORMAT = "身份证号应为18位（前17位为数字，最后一位为数字或X）"
 REASON_ID_CHECK = "身份证号校验位错误（最后一位与前17位不符），请核对号码"
@@ -136,7 +104,7 @@ def id_format_ok(ids: pd.Series) -> pd.Series:
     return _applicable_ids(ids) | ids.isna() | excel
 
 
-def id_check_ok(ids: pd.Series) -> pd.Series:
+def _check_char_matches(ids: pd.Series) -> pd.Series:
     ok = pd.Series(True, index=ids.index)
     valid_shape = _applicable_ids(ids)
     shaped = ids[valid_shape]
@@ -144,6 +112,19 @@ def id_check_ok(ids: pd.Series) -> pd.Series:
         identity.check_chars(shaped.str.slice(0, 17)) == shaped.str.slice(17)
     ).to_numpy()
     return ok
+
+
+def _excel_zeros(ids: pd.Series) -> pd.Series:
+    return ids.str.endswith("000").fillna(False)
+
+
+def id_check_ok(ids: pd.Series) -> pd.Series:
+    return _check_char_matches(ids) | _excel_zeros(ids)
+
+
+def id_not_truncated(ids: pd.Series) -> pd.Series:
+    """A failed check on a number ending 000 is Excel's 15-digit limit, not a typo."""
+    return _check_char_matches(ids) | ~_excel_zeros(ids)
 
 
 def id_birth_ok(ids: pd.Series, as_of: date) -> pd.Series:
@@ -181,6 +162,10 @@ def build_model(window_start: date, window_end: date) -> type[pa.DataFrameModel]
         @pa.check("id_number", error=REASON_ID_FORMAT)
         def id_format(cls, ids: Series[str]) -> Series[bool]:
             return id_format_ok(ids)
+
+        @pa.check("id_number", error=REASON_EXCEL_TRUNCATED)
+        def id_not_truncated(cls, ids: Series[str]) -> Series[bool]:
+            return id_not_truncated(ids)
 
         @pa.check("id_number", error=REASON_ID_CHECK)
         def id_check(cls, ids: Series[str]) -> Series[bool]:

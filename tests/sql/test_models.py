@@ -45,24 +45,25 @@ def given_delivery(con, sha: str, township: str, delivered_on: date, people: lis
         bought_on=pd.to_datetime(rows["bought_on"]),
     )
     rejects = pd.DataFrame(columns=["source_row", "column_name", "value", "reason"])
-    store.load_delivery(
-        con,
-        {
-            "campaign": "c",
-            "file_sha256": sha,
-            "file_name": f"{sha}.csv",
-            "archived_as": f"{sha}.csv",
-            "township": township,
-            "delivered_on": delivered_on,
-            "sheet": None,
-            "encoding": "utf-8",
-            "rows_read": len(rows),
-            "rows_loaded": len(rows),
-            "rows_rejected": 0,
-        },
-        rows,
-        rejects,
-    )
+    with store.transaction(con):
+        store.load_delivery(
+            con,
+            {
+                "campaign": "c",
+                "file_sha256": sha,
+                "file_name": f"{sha}.csv",
+                "archived_as": f"{sha}.csv",
+                "township": township,
+                "delivered_on": delivered_on,
+                "sheet": None,
+                "encoding": "utf-8",
+                "rows_read": len(rows),
+                "rows_loaded": len(rows),
+                "rows_rejected": 0,
+            },
+            rows,
+            rejects,
+        )
 
 
 def build(con, **overrides) -> None:
