@@ -68,6 +68,22 @@ def write_rejects_csv(rejects: pd.DataFrame, out_dir: Path) -> Path:
     return _write_csv(frame, out_dir / "rejects.csv")
 
 
+def mask_name(value: object) -> str:
+    """Surname kept, the rest hidden: 张三丰 -> 张**."""
+    text = "" if value is None or pd.isna(value) else str(value)
+    return text[:1] + "*" * (len(text) - 1)
+
+
+def write_conflicts_csv(conflicts: pd.DataFrame, out_dir: Path) -> Path:
+    """People reported by several townships: each township sees where the person was counted."""
+    frame = conflicts.assign(
+        id_number=conflicts["id_number"].map(mask_id),
+        name=conflicts["name"].map(mask_name),
+        bought_on=pd.to_datetime(conflicts["bought_on"]).dt.strftime("%Y-%m-%d"),
+    )
+    return _write_csv(frame, out_dir / "conflicts.csv")
+
+
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -17,6 +17,7 @@ from flows.config import Campaign, load_campaign
 from flows.ingest import FileResult, discover_extracts, ingest_file, known_hashes, read_base_table
 from flows.outputs import (
     percent,
+    write_conflicts_csv,
     write_coverage_csv,
     write_manifest,
     write_rejects_csv,
@@ -33,6 +34,7 @@ class Results:
     coverage: pd.DataFrame
     county: dict
     rejects: pd.DataFrame
+    conflicts: pd.DataFrame
 
 
 @dataclass
@@ -126,6 +128,7 @@ def compute_coverage(campaign: Campaign, as_of: date, files: list[FileResult]) -
             coverage=store.table(con, "mart_township_coverage"),
             county={k: (v.item() if hasattr(v, "item") else v) for k, v in county.items()},
             rejects=store.table(con, "mart_rejects"),
+            conflicts=store.table(con, "mart_conflicts"),
         )
 
 
@@ -148,11 +151,12 @@ def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path
 
 @task(cache_policy=NO_CACHE)
 def write_tables(results: Results, out_dir: Path) -> list[Path]:
-    """Write coverage.csv, targets.csv and rejects.csv."""
+    """Write coverage.csv, targets.csv, rejects.csv and conflicts.csv."""
     return [
         write_coverage_csv(results.coverage, out_dir),
         write_targets_csv(results.targets, out_dir),
         write_rejects_csv(results.rejects, out_dir),
+        write_conflicts_csv(results.conflicts, out_dir),
     ]
 
 

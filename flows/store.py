@@ -22,6 +22,7 @@ MODELS = (
     "mart_township_coverage",
     "mart_county_total",
     "mart_rejects",
+    "mart_conflicts",
 )
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 

@@ -163,3 +163,23 @@ def test_a_corrected_file_replaces_the_earlier_one_for_that_day(con):
         "select file_sha256, status, replaced_by from deliveries order by 1"
     ).fetchall()
     assert archived == [("new", "loaded", None), ("old", "replaced", "new")]
+
+
+def test_a_person_in_two_townships_is_listed_for_both(con):
+    given_bases(con, [("甲镇", 100), ("乙乡", 100)])
+    given_delivery(con, "h1", "甲镇", date(2024, 10, 20), [("A", "甲镇", "2024-10-19")])
+    given_delivery(
+        con,
+        "h2",
+        "乙乡",
+        date(2024, 10, 21),
+        [("A", "乙乡", "2024-10-18"), ("B", "乙乡", "2024-10-18")],
+    )
+    build(con)
+    conflicts = store.table(con, "mart_conflicts")
+    assert conflicts[["id_number", "township", "counted_in"]].values.tolist() == [
+        ["A", "乙乡", "乙乡"],
+        ["A", "甲镇", "乙乡"],
+    ]
+    enrolled = store.table(con, "mart_township_coverage").set_index("township")["enrolled"]
+    assert enrolled.to_dict() == {"乙乡": 2, "甲镇": 0}
