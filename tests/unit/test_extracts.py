@@ -2,9 +2,11 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flows.extracts import ExtractError, read_extract
-from schemas.headers import alias_lookup, map_headers, normalize_header
+from schemas.headers import ROSTER_HEADERS, alias_lookup, map_headers, normalize_header
 
 LOOKUP = alias_lookup()
 ROWS = [
@@ -87,3 +89,18 @@ def test_header_aliases_map_to_canonical_columns():
         6: "channel",
     }
     assert normalize_header("村（居）\n") == "村(居)"
+
+
+aliases = st.sampled_from(
+    [(alias, canonical) for canonical, names in ROSTER_HEADERS.items() for alias in names]
+)
+
+
+@given(aliases, st.lists(st.sampled_from([" ", "\u3000", "\n", "\t"]), max_size=3), st.data())
+def test_any_spacing_or_bracket_width_maps_to_the_same_column(alias_and_canonical, gaps, data):
+    alias, canonical = alias_and_canonical
+    damaged = alias.replace("(", "（").replace(")", "）") if data.draw(st.booleans()) else alias
+    for gap in gaps:
+        position = data.draw(st.integers(0, len(damaged)))
+        damaged = damaged[:position] + gap + damaged[position:]
+    assert map_headers(["序号", damaged], LOOKUP) == {1: canonical}
