@@ -138,3 +138,49 @@ def test_cli_unreadable_extract_names_the_file_and_exits_non_zero(home):
     errors = [line for line in result.stderr.splitlines() if line.startswith(("错误", "文件错误"))]
     assert errors[0].startswith("文件错误：文件 龙津镇_2024-11-13.csv")
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_killed_during_load_leaves_the_database_as_before(demo_home):
+    import os
+    import signal
+
+    raw = demo_home.raw_dir / QINGLIU
+    later = sorted(p for p in raw.iterdir() if p.name >= "温")  # hold back a few townships
+    held = demo_home.home / "held"
+    held.mkdir()
+    for path in later:
+        path.rename(held / path.name)
+    assert canbao("run", QINGLIU, "--as-of", "2024-11-13", env_home=demo_home.home).returncode == 0
+
+    def counts():
+        with duckdb.connect(str(demo_home.database), read_only=True) as con:
+            return con.execute(
+                "select (select count(*) from deliveries), (select count(*) from enrollments),"
+                " (select count(*) from rejects)"
+            ).fetchone()
+
+    before = counts()
+    for path in held.iterdir():
+        path.rename(raw / path.name)
+    env = {**os.environ, "CANBAO_HOME": str(demo_home.home)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "run", QINGLIU, "--as-of", "2024-11-13"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,  # the Prefect server it starts dies with it
+    )
+    seen, loaded = [], 0
+    for line in process.stdout:
+        seen.append(line)
+        loaded += "入库" in line
+        if loaded == 2:  # two new files are loaded, inside the run's open transaction
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "".join(seen)
+    assert counts() == before
+    # and the next run loads them all
+    assert canbao("run", QINGLIU, "--as-of", "2024-11-13", env_home=demo_home.home).returncode == 0
+    assert counts()[0] == 130
