@@ -122,7 +122,7 @@ def compute_coverage(campaign: Campaign, as_of: date, files: list[FileResult]) -
         con.register("run_file_error_rows", errors)
         con.execute("create or replace temp table run_file_errors as from run_file_error_rows")
         store.build_models(con, settings, params)
-        county = store.table(con, "mart_county_total").iloc[0].to_dict()
+        county = store.table(con, "mart_county_total").to_dict("records")[0]
         return Results(
             targets=store.table(con, "mart_targets"),
             coverage=store.table(con, "mart_township_coverage"),

@@ -7,10 +7,10 @@ targets as (
 ),
 total as (
     select
-        sum(c.base) as base,
+        sum(c.base)::bigint as base,
         any_value(t.target_floor) as target_floor,
         any_value(t.target_stretch) as target_stretch,
-        sum(c.enrolled) as enrolled
+        sum(c.enrolled)::bigint as enrolled
     from coverage as c
     cross join targets as t
 )

@@ -4,9 +4,9 @@ with targets as (
 ),
 sums as (
     select
-        sum(base) as base,
-        sum(target_floor) as target_floor,
-        sum(target_stretch) as target_stretch
+        sum(base)::bigint as base,
+        sum(target_floor)::bigint as target_floor,
+        sum(target_stretch)::bigint as target_stretch
     from targets
 ),
 total as (
