@@ -11,8 +11,8 @@ cd "$root"
 
 say() { printf '==> %s\n' "$*"; }
 
-# 1. System packages: WeasyPrint's Pango/HarfBuzz, poppler-utils (PDF checks), CJK fonts.
-system_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils)
+# 1. System packages: the Pango libraries WeasyPrint draws text with (fonts come in step 3).
+system_packages=(libpango-1.0-0 libpangoft2-1.0-0)
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   missing=()
   for pkg in "${system_packages[@]}"; do
