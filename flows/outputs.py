@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from flows.excel import Sheet, write_workbook
 from flows.ingest import FileResult
 from schemas.headers import CANONICAL_LABELS
 
@@ -57,15 +58,56 @@ def write_targets_csv(targets: pd.DataFrame, out_dir: Path) -> Path:
     return _write_csv(targets, out_dir / "targets.csv")
 
 
-def write_rejects_csv(rejects: pd.DataFrame, out_dir: Path) -> Path:
+def rejects_for_people(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows as a township reads them: Chinese column labels, identity numbers masked."""
     frame = rejects.copy()
     is_id = frame["column_name"] == "id_number"
     frame.loc[is_id, "value"] = frame.loc[is_id, "value"].map(mask_id)
     frame["column"] = frame["column_name"].map(CANONICAL_LABELS).fillna(frame["column_name"])
-    frame = frame.rename(columns={"file_name": "file", "source_row": "row"})[
-        ["township", "file", "sheet", "row", "column", "value", "reason"]
-    ]
-    return _write_csv(frame, out_dir / "rejects.csv")
+    frame = frame.rename(columns={"file_name": "file", "source_row": "row"})
+    return frame[["township", "file", "sheet", "row", "column", "value", "reason"]]
+
+
+def write_rejects_csv(rejects: pd.DataFrame, out_dir: Path) -> Path:
+    return _write_csv(rejects, out_dir / "rejects.csv")
+
+
+QUALITY_HEADERS = {
+    "township": "乡（镇）",
+    "file": "文件",
+    "sheet": "工作表",
+    "row": "行号",
+    "column": "列",
+    "value": "内容",
+    "reason": "原因",
+}
+
+
+def write_quality_workbook(
+    rejects: pd.DataFrame, summary: pd.DataFrame, out_dir: Path, as_of: date
+) -> Path:
+    """数据质量.xlsx: the same rows as 数据质量.pdf, for townships that fix them in Excel."""
+    summary_sheet = summary.rename(
+        columns={
+            "township": "乡（镇）",
+            "files": "报送文件数",
+            "rows_read": "读取行数",
+            "rows_loaded": "入库行数",
+            "rows_rejected": "剔除行数",
+            "status": "状态",
+        }
+    )
+    return write_workbook(
+        out_dir / "数据质量.xlsx",
+        [
+            Sheet("剔除明细", rejects.rename(columns=QUALITY_HEADERS), notes=[MASK_NOTE]),
+            Sheet("各乡镇汇总", summary_sheet),
+        ],
+        as_of=as_of,
+    )
+
+
+MASK_NOTE = "身份证号只显示前6位和后4位；行号为原文件中的行号（含标题行）。"
 
 
 def mask_name(value: object) -> str:

@@ -17,9 +17,11 @@ from flows.config import Campaign, load_campaign
 from flows.ingest import FileResult, discover_extracts, ingest_file, known_hashes, read_base_table
 from flows.outputs import (
     percent,
+    rejects_for_people,
     write_conflicts_csv,
     write_coverage_csv,
     write_manifest,
+    write_quality_workbook,
     write_rejects_csv,
     write_targets_csv,
 )
@@ -33,8 +35,10 @@ class Results:
     targets: pd.DataFrame
     coverage: pd.DataFrame
     county: dict
-    rejects: pd.DataFrame
+    rejects: pd.DataFrame  # as people read them: labels in Chinese, identity numbers masked
     conflicts: pd.DataFrame
+    quality: pd.DataFrame
+    file_errors: list[dict]
 
 
 @dataclass
@@ -127,36 +131,47 @@ def compute_coverage(campaign: Campaign, as_of: date, files: list[FileResult]) -
             targets=store.table(con, "mart_targets"),
             coverage=store.table(con, "mart_township_coverage"),
             county={k: (v.item() if hasattr(v, "item") else v) for k, v in county.items()},
-            rejects=store.table(con, "mart_rejects"),
+            rejects=rejects_for_people(store.table(con, "mart_rejects")),
             conflicts=store.table(con, "mart_conflicts"),
+            quality=store.table(con, "mart_delivery_quality"),
+            file_errors=[
+                {"township": f.township, "file_name": f.file_name, "error": f.error}
+                for f in files
+                if f.status == "file_error"
+            ],
         )
 
 
 @task(cache_policy=NO_CACHE)
 def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path) -> list[Path]:
-    """Render the 任务表, 排名表 and 通报 PDFs."""
-    from flows.render import render_reports
+    """Render the 任务表, 排名表, 通报 and 数据质量 PDFs."""
+    from flows.render import render_quality_report, render_reports
 
+    settings = get_settings()
     paths = render_reports(
+        campaign.raw, as_of, results.coverage, results.targets, results.county, out_dir, settings
+    )
+    quality = render_quality_report(
         campaign.raw,
         as_of,
-        results.coverage,
-        results.targets,
-        results.county,
+        results.quality,
+        results.rejects,
+        results.file_errors,
         out_dir,
-        get_settings(),
+        settings,
     )
-    return list(paths.values())
+    return [*paths.values(), quality]
 
 
 @task(cache_policy=NO_CACHE)
-def write_tables(results: Results, out_dir: Path) -> list[Path]:
-    """Write coverage.csv, targets.csv, rejects.csv and conflicts.csv."""
+def write_tables(results: Results, as_of: date, out_dir: Path) -> list[Path]:
+    """Write coverage.csv, targets.csv, rejects.csv, conflicts.csv and 数据质量.xlsx."""
     return [
         write_coverage_csv(results.coverage, out_dir),
         write_targets_csv(results.targets, out_dir),
         write_rejects_csv(results.rejects, out_dir),
         write_conflicts_csv(results.conflicts, out_dir),
+        write_quality_workbook(results.rejects, results.quality, out_dir, as_of),
     ]
 
 
@@ -189,7 +204,7 @@ def run_campaign(campaign_name: str, as_of: date | None = None, days_back: int =
     results = timed("compute_coverage", compute_coverage, campaign, as_of, files)
     out_dir = run_dir(get_settings(), campaign.name, as_of)
     pdfs = timed("render_pdfs", render_pdfs, campaign, as_of, results, out_dir)
-    tables = timed("write_tables", write_tables, results, out_dir)
+    tables = timed("write_tables", write_tables, results, as_of, out_dir)
     failed = [f for f in files if f.status == "file_error"]
     status = "partial" if failed else "complete"
     write_manifest(

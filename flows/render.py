@@ -30,11 +30,13 @@ OUTPUT_FILES = {
     "assignment_table": "任务表.pdf",
     "ranking": "排名表.pdf",
     "circular": "通报.pdf",
+    "quality": "数据质量.pdf",
 }
 TEMPLATES = {
     "assignment_table": "assignment_table.html",
     "ranking": "ranking_report.html",
     "circular": "circular.html",
+    "quality": "quality_report.html",
 }
 REPORTED = "已报送"
 TOTAL_LABEL = "合计"
@@ -319,6 +321,26 @@ def title_parts(title: str) -> list[str]:
     return [title]
 
 
+def quality_context(
+    campaign: dict,
+    as_of: datetime.date,
+    summary: pd.DataFrame,
+    rejects: pd.DataFrame,
+    file_errors: list[dict],
+) -> dict:
+    """数据质量: per township the rows set aside (identity numbers already masked)."""
+    info = campaign["campaign"]
+    title = f"{info['year']}年{info['county']}{program_name(campaign)}报送数据质量报告"
+    rows = frame_rows(rejects)
+    groups = [
+        {"township": township, "rows": [r for r in rows if r["township"] == township]}
+        for township in dict.fromkeys(r["township"] for r in rows)
+    ]
+    context = common_context(campaign, as_of, title)
+    context.update(title=title, summary=frame_rows(summary), groups=groups, file_errors=file_errors)
+    return context
+
+
 # --- Rendering ------------------------------------------------------------------------------
 
 
@@ -378,3 +400,20 @@ def render_reports(
         name: write_pdf(renderer, TEMPLATES[name], context, out_dir / OUTPUT_FILES[name])
         for name, context in contexts.items()
     }
+
+
+def render_quality_report(
+    campaign: dict,
+    as_of: datetime.date,
+    summary: pd.DataFrame,
+    rejects: pd.DataFrame,
+    file_errors: list[dict],
+    out_dir: Path,
+    settings: Settings,
+) -> Path:
+    """Write 数据质量.pdf: what each township must fix and resend."""
+    renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
+    context = quality_context(campaign, as_of, summary, rejects, file_errors)
+    return write_pdf(
+        renderer, TEMPLATES["quality"], context, Path(out_dir) / OUTPUT_FILES["quality"]
+    )

@@ -23,6 +23,7 @@ MODELS = (
     "mart_county_total",
     "mart_rejects",
     "mart_conflicts",
+    "mart_delivery_quality",
 )
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 

@@ -53,8 +53,8 @@ lock=requirements/run.lock
 stamp=".venv/.installed-$(sha256sum requirements/*.lock pyproject.toml | sha256sum | cut -c1-16)-$mode"
 if [ ! -f "$stamp" ]; then
   say "安装 Python 依赖 / installing pinned Python packages ($lock)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$lock"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  .venv/bin/python -m pip install -qq --disable-pip-version-check -r "$lock"
+  .venv/bin/python -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
   touch "$stamp"
 fi
 

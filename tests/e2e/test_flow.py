@@ -184,3 +184,25 @@ def test_killed_during_load_leaves_the_database_as_before(demo_home):
     # and the next run loads them all
     assert canbao("run", QINGLIU, "--as-of", "2024-11-13", env_home=demo_home.home).returncode == 0
     assert counts()[0] == 130
+
+
+def test_quality_report_lists_every_reject_in_pdf_and_xlsx(demo_home, prefect_server):
+    from python_calamine import CalamineWorkbook
+
+    from tests.pdf import pdf_text, squeeze
+
+    summary = run_campaign(QINGLIU, AS_OF)
+    rejects = read_csv(summary.out_dir / "rejects.csv")
+    assert len(rejects) == len(DEMO_DEFECTS)
+    text = squeeze(pdf_text(summary.out_dir / "数据质量.pdf"))
+    for row in rejects.itertuples():
+        assert squeeze(row.reason) in text
+        assert row.value in text and row.file in text
+    sheet = CalamineWorkbook.from_path(str(summary.out_dir / "数据质量.xlsx")).get_sheet_by_name(
+        "剔除明细"
+    )
+    rows = sheet.to_python()
+    assert rows[0] == ["乡（镇）", "文件", "工作表", "行号", "列", "内容", "原因"]
+    body = [r for r in rows[1 : 1 + len(rejects)]]
+    assert [r[6] for r in body] == rejects["reason"].tolist()
+    assert [int(r[3]) for r in body] == rejects["row"].astype(int).tolist()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime
 import math
 import re
-import shutil
-import subprocess
 import time
 import tomllib
 from pathlib import Path
@@ -17,6 +15,7 @@ from pypdf import PdfReader
 
 from flows.render import render_reports
 from flows.settings import PROJECT_ROOT, get_settings
+from tests.pdf import pdf_fonts, pdf_text, squeeze
 
 CAMPAIGN_FILE = PROJECT_ROOT / "campaigns" / "qingliu_2025_puhui.toml"
 AS_OF = datetime.date(2024, 11, 13)
@@ -140,40 +139,6 @@ def inputs(campaign):
 def rendered(inputs, tmp_path_factory) -> dict[str, Path]:
     out_dir = tmp_path_factory.mktemp("reports")
     return render_reports(out_dir=out_dir, **inputs)
-
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.skip(f"{tool} (poppler-utils) is not installed; run scripts/install_fonts.sh")
-    return path
-
-
-def pdf_text(path: Path, layout: bool = False) -> str:
-    """Text of a PDF in reading order (or laid out in columns with ``layout``)."""
-    mode = ["-layout"] if layout else []
-    result = subprocess.run(
-        [need("pdftotext"), *mode, str(path), "-"], capture_output=True, text=True, check=True
-    )
-    return result.stdout
-
-
-def squeeze(text: str) -> str:
-    """Drop all whitespace: letter spacing and line breaks split words in extracted text."""
-    return "".join(text.split())
-
-
-def pdf_fonts(path: Path) -> list[dict]:
-    result = subprocess.run(
-        [need("pdffonts"), str(path)], capture_output=True, text=True, check=True
-    )
-    lines = result.stdout.splitlines()[2:]  # header and dashes
-    fonts = []
-    for line in lines:
-        parts = line.split()
-        # name type... encoding emb sub uni object ID: the flags are the 5th-3rd from the end
-        fonts.append({"name": parts[0], "emb": parts[-5], "sub": parts[-4], "uni": parts[-3]})
-    return fonts
 
 
 def test_render_returns_the_three_files(rendered):
