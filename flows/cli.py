@@ -49,13 +49,9 @@ def fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def report(summary) -> int:
-    from flows.outputs import percent
+    from flows.outputs import headline
 
-    county = summary.county
-    print(
-        f"{summary.campaign} 截至 {summary.as_of}：全县参保 {county['enrolled']} 人，"
-        f"参保率 {percent(county['rate'])}，完成目标任务的 {percent(county['completion_floor'])}。"
-    )
+    print(f"{summary.campaign}：{headline(summary.as_of, summary.county)}。")
     print(f"结果：{summary.out_dir}")
     failed = [f for f in summary.files if f.status == "file_error"]
     if failed:

@@ -16,6 +16,8 @@ import pandas as pd
 
 from flows.settings import Settings
 
+CAMPAIGN_KINDS = {"puhui": "roster", "basic": "counts"}  # kind -> default delivery kind
+INPUT_KINDS = ("roster", "counts", "register")
 ROUNDING_RULES = ("ceil", "half_up", "floor")
 TOTAL_RULES = ("sum_of_townships", "from_total_base")
 
@@ -36,12 +38,15 @@ class Campaign:
     name: str
     path: Path
     raw: dict
+    kind: str
+    input_kind: str
+    short_names: bool
     county: str
     county_codes: tuple[str, ...]
     township_names: tuple[str, ...]
     township_codes: dict[str, str]
     township_aliases: dict[str, str]
-    base_file: Path
+    base_file: Path | None
     base_township_column: str
     base_column: str
     levels: tuple[TargetLevel, ...]
@@ -57,6 +62,12 @@ class Campaign:
     @property
     def title(self) -> str:
         return self.raw["campaign"]["title"]
+
+    def display_name(self, township: str) -> str:
+        """The name officials print: some counties drop the 镇/乡 suffix (桃城 for 桃城镇)."""
+        if not self.short_names or township == "合计":
+            return township
+        return township.removesuffix("镇").removesuffix("乡")
 
 
 def available_campaigns(settings: Settings) -> list[str]:
@@ -105,7 +116,17 @@ def _build(name: str, path: Path, raw: dict, settings: Settings) -> Campaign:
             raise CampaignError(f"乡镇别名“{alias}”指向未知乡镇“{canonical}”")
         aliases[alias] = canonical
 
-    targets = raw["targets"]
+    kind = info.get("kind", "puhui")
+    if kind not in CAMPAIGN_KINDS:
+        raise CampaignError(f"活动类型 kind = “{kind}” 无效，应为 {' | '.join(CAMPAIGN_KINDS)}")
+    input_kind = raw.get("input", {}).get("kind", CAMPAIGN_KINDS[kind])
+    if input_kind not in INPUT_KINDS:
+        raise CampaignError(
+            f"报送数据类型 input.kind = “{input_kind}” 无效，应为 {' | '.join(INPUT_KINDS)}"
+        )
+    targets = raw.get("targets", {"levels": []} if kind == "basic" else None)
+    if targets is None:
+        raise CampaignError("惠民保类活动需要 [targets] 任务设置")
     rounding = targets.get("rounding", "ceil")
     if rounding not in ROUNDING_RULES:
         raise CampaignError(
@@ -125,27 +146,30 @@ def _build(name: str, path: Path, raw: dict, settings: Settings) -> Campaign:
         if not Decimal(0) < rate <= Decimal(1):
             raise CampaignError(f"任务档次“{level['label']}”的比例应在 0 到 1 之间：{rate}")
         levels.append(TargetLevel(key=level["key"], label=level["label"], rate=rate))
-    if [lv.key for lv in levels] != ["floor", "stretch"]:
+    if kind == "puhui" and [lv.key for lv in levels] != ["floor", "stretch"]:
         raise CampaignError("任务档次应依次为 floor（目标任务）和 stretch（力争任务）")
 
     window = raw["window"]
     if window["deadline"] <= window["start"]:
         raise CampaignError("活动截止日期应晚于开始日期")
-    base = raw["base"]
+    base = raw.get("base", {})
     schedule = raw.get("schedule", {})
     columns = raw.get("columns", {})
     return Campaign(
         name=name,
         path=path,
         raw=raw,
+        kind=kind,
+        input_kind=input_kind,
+        short_names=raw.get("report", {}).get("township_names", "full") == "short",
         county=info["county"],
         county_codes=(county_code, *retired),
         township_names=names,
         township_codes=dict(zip(townships["township"], townships["township_code"], strict=True)),
         township_aliases=aliases,
-        base_file=_resolve(settings, base["file"]),
+        base_file=_resolve(settings, base["file"]) if base else None,
         base_township_column=base.get("township_column", "乡镇"),
-        base_column=base["base_column"],
+        base_column=base.get("base_column", ""),
         levels=tuple(levels),
         rounding=rounding,
         total_rule=total_rule,

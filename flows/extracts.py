@@ -54,17 +54,28 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_extract(path: Path, lookup: dict[str, str], sheet: str | None = None) -> Extract:
-    """Read one extract; raise ExtractError with a Chinese reason if it cannot be read."""
+def read_extract(
+    path: Path,
+    lookup: dict[str, str],
+    sheet: str | None = None,
+    *,
+    key: str = "id_number",
+    required: tuple[str, ...] = ROSTER_REQUIRED,
+) -> Extract:
+    """Read one extract; raise ExtractError with a Chinese reason if it cannot be read.
+
+    The header is the first row (of the first 15) naming the `key` column.
+    """
+    header = HeaderRule(lookup, key, required)
     if not path.is_file() or path.stat().st_size == 0:
         raise ExtractError(f"文件 {path.name} 为空或不存在")
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            frame, encoding, header_row = _read_csv(path, lookup)
+            frame, encoding, header_row = _read_csv(path, header)
             sheet_name = None
         elif suffix in (".xlsx", ".xlsm", ".xls"):
-            frame, sheet_name, header_row = _read_workbook(path, lookup, sheet)
+            frame, sheet_name, header_row = _read_workbook(path, header, sheet)
             encoding = None
         else:
             raise ExtractError(f"文件 {path.name} 的格式不受支持（应为 CSV 或 XLSX）")
@@ -75,16 +86,24 @@ def read_extract(path: Path, lookup: dict[str, str], sheet: str | None = None) -
     return Extract(path, file_sha256(path), frame, sheet_name, encoding, header_row)
 
 
-def _find_header(rows: list[list[object]], lookup: dict[str, str], name: str) -> tuple[int, dict]:
+@dataclass(frozen=True)
+class HeaderRule:
+    lookup: dict[str, str]
+    key: str
+    required: tuple[str, ...]
+
+
+def _find_header(rows: list[list[object]], rule: HeaderRule, name: str) -> tuple[int, dict]:
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        mapping = map_headers(list(row), lookup)
-        if "id_number" in mapping.values():
-            missing = [c for c in ROSTER_REQUIRED if c not in mapping.values()]
+        mapping = map_headers(list(row), rule.lookup)
+        if rule.key in mapping.values():
+            missing = [c for c in rule.required if c not in mapping.values()]
             if missing:
                 labels = "、".join(CANONICAL_LABELS[c] for c in missing)
                 raise ExtractError(f"文件 {name} 第{index + 1}行表头缺少必需列：{labels}")
             return index, mapping
-    raise ExtractError(f"文件 {name} 前{HEADER_SCAN_ROWS}行中找不到表头（应含“身份证号”等列）")
+    expected = CANONICAL_LABELS[rule.key]
+    raise ExtractError(f"文件 {name} 前{HEADER_SCAN_ROWS}行中找不到表头（应含“{expected}”等列）")
 
 
 def _decode_head(path: Path) -> tuple[str, str]:
@@ -100,14 +119,14 @@ def _decode_head(path: Path) -> tuple[str, str]:
     raise ExtractError(f"文件 {path.name} 的编码无法识别（应为 UTF-8 或 GBK）")
 
 
-def _read_csv(path: Path, lookup: dict[str, str]) -> tuple[pd.DataFrame, str, int]:
+def _read_csv(path: Path, header: HeaderRule) -> tuple[pd.DataFrame, str, int]:
     text, encoding = _decode_head(path)
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
     delimiter = (
         "\t" if sum(x.count("\t") for x in lines) > sum(x.count(",") for x in lines) else ","
     )
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
-    header_index, mapping = _find_header(rows, lookup, path.name)
+    header_index, mapping = _find_header(rows, header, path.name)
     # Blank lines are kept so that row numbers match what the township sees.
     read = lambda enc: pd.read_csv(  # noqa: E731
         path,
@@ -151,7 +170,7 @@ def _cell_text(value: object) -> str:
 
 
 def _read_workbook(
-    path: Path, lookup: dict[str, str], sheet: str | None
+    path: Path, header: HeaderRule, sheet: str | None
 ) -> tuple[pd.DataFrame, str, int]:
     workbook = CalamineWorkbook.from_path(str(path))
     names = workbook.sheet_names
@@ -161,7 +180,7 @@ def _read_workbook(
         )
     sheet_name = sheet or names[0]
     rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    header_index, mapping = _find_header(rows, lookup, f"{path.name}（工作表“{sheet_name}”）")
+    header_index, mapping = _find_header(rows, header, f"{path.name}（工作表“{sheet_name}”）")
     body = rows[header_index + 1 :]
     positions = {0: mapping.get(0, FIRST_CELL), **mapping}
     columns = {

@@ -12,10 +12,11 @@ import duckdb
 import pandas as pd
 
 from flows.config import Campaign, CampaignError
-from flows.extracts import EXTRACT_SUFFIXES, ExtractError, read_extract
+from flows.extracts import EXTRACT_SUFFIXES, ExtractError, file_sha256, read_extract
 from flows.store import load_delivery
 from schemas.headers import alias_lookup, normalize_header
-from schemas.roster import prepare_roster, validate_roster
+from schemas.kinds import KINDS, Rules
+from schemas.rows import split_summary_rows
 
 _DATE_IN_NAME = re.compile(r"(20\d{2})[-_.年]?(\d{1,2})[-_.月]?(\d{1,2})")
 
@@ -32,7 +33,9 @@ class FileResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_summary: int = 0  # 合计/备注 lines: not data, kept aside
     replaced: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
     def check_accounting(self) -> None:
@@ -60,6 +63,11 @@ def discover_extracts(raw_dir: Path) -> list[Path]:
 def read_base_table(campaign: Campaign) -> tuple[pd.DataFrame, list[str]]:
     """The campaign's base table: (township, position, base) plus warnings about its 合计 row."""
     path = campaign.base_file
+    if path is None:  # the township list alone (全民参保: the population comes with the data)
+        names = list(campaign.township_names)
+        return pd.DataFrame(
+            {"township": names, "position": range(1, len(names) + 1), "base": None}
+        ), []
     if not path.is_file():
         raise CampaignError(f"找不到基数表 {path}")
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
@@ -105,8 +113,8 @@ def read_base_table(campaign: Campaign) -> tuple[pd.DataFrame, list[str]]:
 
 def known_hashes(con: duckdb.DuckDBPyConnection, campaign: str) -> dict[str, tuple]:
     rows = con.execute(
-        "select file_sha256, township, delivered_on, rows_read, rows_loaded, rows_rejected"
-        " from deliveries where campaign = ?",
+        "select file_sha256, township, delivered_on, rows_read, rows_loaded, rows_rejected,"
+        " rows_summary from deliveries where campaign = ?",
         [campaign],
     ).fetchall()
     return {r[0]: r[1:] for r in rows}
@@ -136,41 +144,47 @@ def ingest_file(
     archive_dir: Path,
     known: dict[str, tuple],
 ) -> FileResult:
-    """Read, validate and load one file unless this exact file was loaded before."""
+    """Read, check and load one file unless this exact file was loaded before."""
+    kind = KINDS[campaign.input_kind]
+    township = township_from_name(path.stem, campaign)
     try:
-        extract = read_extract(path, alias_lookup(campaign.column_aliases), campaign.sheet)
+        extract = read_extract(
+            path,
+            alias_lookup(campaign.column_aliases, kind.headers),
+            campaign.sheet,
+            key=kind.header_key,
+            required=kind.required,
+        )
+        if "township" not in extract.frame and township is None:
+            raise ExtractError(
+                f"文件 {path.name} 无法确定所属乡镇：文件名中没有乡镇名称，表中也没有乡镇列"
+            )
     except ExtractError as exc:
-        from flows.extracts import file_sha256
-
         digest = file_sha256(path) if path.is_file() else ""
-        return FileResult(
-            path.name, digest, "file_error", township_from_name(path.stem, campaign), error=str(exc)
-        )
+        return FileResult(path.name, digest, "file_error", township, error=str(exc))
     if extract.sha256 in known:
-        township, delivered_on, read, loaded, rejected = known[extract.sha256]
+        township, delivered_on, read, loaded, rejected, summary = known[extract.sha256]
         return FileResult(
-            path.name,
-            extract.sha256,
-            "already_loaded",
-            township,
-            delivered_on,
-            read,
-            loaded,
-            rejected,
-        )
-    prepared = prepare_roster(extract.frame, campaign.township_aliases)
-    valid, rejects = validate_roster(
-        prepared,
+            path.name, extract.sha256, "already_loaded", township, delivered_on,
+            read, loaded, rejected, summary,
+        )  # fmt: skip
+    data, summary = split_summary_rows(extract.frame)
+    rules = Rules(
+        township_aliases=campaign.township_aliases,
+        townships=list(campaign.township_names),
         window_start=campaign.window_start,
         window_end=campaign.deadline,
-        townships=list(campaign.township_names),
+        township=township,
     )
-    township = township_from_name(path.stem, campaign)
+    checked = kind.check(data, summary, rules)
+    valid, rejects = checked.valid, checked.rejects
     if township is None and not valid.empty:
         township = valid["township"].mode().iloc[0]
     delivered_on = date_from_name(path.stem)
     if delivered_on is None:
-        delivered_on = valid["bought_on"].max().date() if not valid.empty else campaign.window_start
+        dates = valid.get("bought_on", valid.get("paid_on"))
+        has_dates = dates is not None and dates.notna().any()
+        delivered_on = dates.max().date() if has_dates else campaign.window_start
     archive_dir.mkdir(parents=True, exist_ok=True)
     archived = archive_dir / f"{extract.sha256}{path.suffix.lower()}"
     if not archived.exists():
@@ -181,14 +195,16 @@ def ingest_file(
         status="loaded",
         township=township,
         delivered_on=delivered_on,
-        rows_read=len(extract.frame),
+        rows_read=len(data),
         rows_loaded=len(valid),
         rows_rejected=int(rejects["source_row"].nunique()),
+        rows_summary=len(summary),
+        warnings=[f"文件 {path.name}：{w}" for w in checked.warnings],
     )
     result.check_accounting()
-    rejects = rejects.assign(value=rejects["value"].astype("string"))
     result.replaced = load_delivery(
         con,
+        kind.table,
         {
             "campaign": campaign.name,
             "file_sha256": extract.sha256,
@@ -201,13 +217,14 @@ def ingest_file(
             "rows_read": result.rows_read,
             "rows_loaded": result.rows_loaded,
             "rows_rejected": result.rows_rejected,
+            "rows_summary": result.rows_summary,
+            "warnings": "\n".join(result.warnings),
         },
         valid,
-        rejects,
+        rejects.assign(value=rejects["value"].astype("string")),
     )
     known[extract.sha256] = (
-        township,
-        delivered_on,
-        *[result.rows_read, result.rows_loaded, result.rows_rejected],
-    )
+        township, delivered_on, result.rows_read, result.rows_loaded, result.rows_rejected,
+        result.rows_summary,
+    )  # fmt: skip
     return result

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -28,9 +29,23 @@ COVERAGE_COLUMNS = [
 ]
 
 
-def percent(value: float) -> str:
-    """A fraction as officials write it: 0.23456 -> 23.46%."""
-    return f"{value * 100:.2f}%"
+def percent(value: float | None) -> str:
+    """A fraction as officials write it: 0.23456 -> 23.46% (half up, as done by hand)."""
+    if value is None or pd.isna(value):
+        return ""
+    shown = (Decimal(repr(float(value))) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{shown}%"
+
+
+def headline(as_of: date, county: dict) -> str:
+    """One line for the console and the log: the county on the as-of date."""
+    text = f"截至{as_of.month}月{as_of.day}日，全县参保 {county['enrolled']} 人"
+    text += f"，参保率 {percent(county['rate'])}"
+    if "completion_floor" in county:
+        text += f"，完成目标任务的 {percent(county['completion_floor'])}"
+    if "unenrolled" in county:
+        text += f"，未参保 {county['unenrolled']} 人"
+    return text
 
 
 def mask_id(value: object) -> str:
@@ -159,3 +174,67 @@ def write_manifest(
     path = out_dir / "manifest.json"
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
+
+
+BASIC_COVERAGE_COLUMNS = [
+    "rank", "township", "registered", "enrolled_local", "enrolled_elsewhere", "enrolled", "rate",
+    "unenrolled", "unenrolled_rate", "lapsed", "target", "status",
+]  # fmt: skip
+
+
+def write_basic_coverage_csv(coverage: pd.DataFrame, county: dict, out_dir: Path) -> Path:
+    """coverage.csv of a 全民参保 campaign, laid out like the county's published table."""
+    frame = coverage[BASIC_COVERAGE_COLUMNS].astype({"rank": "Int64"}).astype(object)
+    total = {**county, "rank": "合计", "township": "", "status": ""}
+    frame = pd.concat([frame, pd.DataFrame([total])[BASIC_COVERAGE_COLUMNS]], ignore_index=True)
+    for column in ("rate", "unenrolled_rate"):
+        frame[column] = frame[column].map(percent)
+    return _write_csv(frame, out_dir / "coverage.csv")
+
+
+def write_villages_csv(villages: pd.DataFrame, out_dir: Path) -> Path:
+    frame = villages.assign(rate=villages["rate"].map(percent))
+    return _write_csv(frame, out_dir / "villages.csv")
+
+
+def followup_lists(followup: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per township, the masked people to visit, village by village; each sees only its own."""
+    masked = pd.DataFrame(
+        {
+            "township": followup["township"],
+            "village": followup["village"],
+            "id_masked": followup["id_number"].map(mask_id),
+            "name_masked": followup["name"].map(mask_name),
+            "status": followup["status"],
+            "last_year": followup["last_year"],
+        }
+    )
+    return {
+        township: people.drop(columns="township").reset_index(drop=True)
+        for township, people in masked.groupby("township", sort=False)
+    }
+
+
+FOLLOWUP_HEADERS = {
+    "village": "村(居)",
+    "id_masked": "身份证号",
+    "name_masked": "姓名",
+    "status": "状态",
+    "last_year": "上年缴费情况",
+}
+
+
+def write_followup_workbook(
+    township: str, people: pd.DataFrame, out_dir: Path, as_of: date
+) -> Path:
+    """随访名单_<乡镇>.xlsx: the same masked list as the PDF, with columns to fill in."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frame = people.rename(columns=FOLLOWUP_HEADERS).assign(走访情况="", 备注="")
+    frame.insert(0, "序号", range(1, len(frame) + 1))
+    title = f"{township}基本医保未参保及断缴人员随访名单（截至{as_of.month}月{as_of.day}日）"
+    note = "本名单含个人信息，仅限村（居）工作人员入户核实使用，不得外传。"
+    return write_workbook(
+        out_dir / f"随访名单_{township}.xlsx",
+        [Sheet("随访名单", frame, title=title, notes=[note])],
+        as_of=as_of,
+    )

@@ -16,29 +16,40 @@ from flows import store
 from flows.config import Campaign, load_campaign
 from flows.ingest import FileResult, discover_extracts, ingest_file, known_hashes, read_base_table
 from flows.outputs import (
-    percent,
+    followup_lists,
+    headline,
     rejects_for_people,
+    write_basic_coverage_csv,
     write_conflicts_csv,
     write_coverage_csv,
+    write_followup_workbook,
     write_manifest,
     write_quality_workbook,
     write_rejects_csv,
     write_targets_csv,
+    write_villages_csv,
 )
 from flows.settings import Settings, get_settings
 
 
 @dataclass
 class Results:
-    """What the SQL marts say on the as-of date."""
+    """What the SQL marts say on the as-of date, township names as officials print them."""
 
-    targets: pd.DataFrame
-    coverage: pd.DataFrame
+    marts: dict[str, pd.DataFrame]
     county: dict
-    rejects: pd.DataFrame  # as people read them: labels in Chinese, identity numbers masked
-    conflicts: pd.DataFrame
-    quality: pd.DataFrame
     file_errors: list[dict]
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        return self.marts.get(
+            "mart_township_coverage", self.marts.get("mart_basic_township_coverage")
+        )
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        """Rejected rows as people read them: labels in Chinese, identity numbers masked."""
+        return rejects_for_people(self.marts["mart_rejects"])
 
 
 @dataclass
@@ -96,6 +107,8 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
                     result.rows_rejected,
                     replaced,
                 )
+                for warning in result.warnings:
+                    logger.warning(warning)
     skipped = sum(r.status == "already_loaded" for r in results)
     if skipped:
         logger.info("%d 个文件此前已入库且内容未变，本次不重复计入", skipped)
@@ -104,7 +117,7 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
 
 @task(cache_policy=NO_CACHE)
 def compute_coverage(campaign: Campaign, as_of: date, files: list[FileResult]) -> Results:
-    """Run the SQL models for the as-of date and read the marts."""
+    """Run the campaign kind's SQL models for the as-of date and read its marts."""
     settings = get_settings()
     errors = pd.DataFrame(
         {
@@ -113,66 +126,93 @@ def compute_coverage(campaign: Campaign, as_of: date, files: list[FileResult]) -
         },
         dtype="string",
     )
-    floor, stretch = campaign.levels
+    levels = {f"{level.key}_rate": str(level.rate) for level in campaign.levels}
     params = {
         "campaign": campaign.name,
         "as_of": as_of,
-        "floor_rate": str(floor.rate),
-        "stretch_rate": str(stretch.rate),
         "rounding": campaign.rounding,
         "total_rule": campaign.total_rule,
+        **levels,
     }
+    models = store.MODELS[campaign.kind]
     with store.connect(settings) as con:
         con.register("run_file_error_rows", errors)
         con.execute("create or replace temp table run_file_errors as from run_file_error_rows")
-        store.build_models(con, settings, params)
-        county = store.table(con, "mart_county_total").to_dict("records")[0]
-        return Results(
-            targets=store.table(con, "mart_targets"),
-            coverage=store.table(con, "mart_township_coverage"),
-            county={k: (v.item() if hasattr(v, "item") else v) for k, v in county.items()},
-            rejects=rejects_for_people(store.table(con, "mart_rejects")),
-            conflicts=store.table(con, "mart_conflicts"),
-            quality=store.table(con, "mart_delivery_quality"),
-            file_errors=[
-                {"township": f.township, "file_name": f.file_name, "error": f.error}
-                for f in files
-                if f.status == "file_error"
-            ],
-        )
+        store.build_models(con, settings, params, models)
+        marts = {name: store.table(con, name) for name in models if name.startswith("mart_")}
+    for frame in marts.values():
+        if "township" in frame:
+            frame["township"] = frame["township"].map(campaign.display_name)
+    county_table = "mart_county_total" if campaign.kind == "puhui" else "mart_basic_county_total"
+    return Results(
+        marts=marts,
+        county=marts[county_table].to_dict("records")[0],
+        file_errors=[
+            {"township": f.township, "file_name": f.file_name, "error": f.error}
+            for f in files
+            if f.status == "file_error"
+        ],
+    )
 
 
 @task(cache_policy=NO_CACHE)
 def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path) -> list[Path]:
-    """Render the 任务表, 排名表, 通报 and 数据质量 PDFs."""
-    from flows.render import render_quality_report, render_reports
+    """Render the campaign kind's PDFs and the 数据质量 report."""
+    from flows import render
 
     settings = get_settings()
-    paths = render_reports(
-        campaign.raw, as_of, results.coverage, results.targets, results.county, out_dir, settings
-    )
-    quality = render_quality_report(
-        campaign.raw,
-        as_of,
-        results.quality,
-        results.rejects,
-        results.file_errors,
-        out_dir,
-        settings,
-    )
-    return [*paths.values(), quality]
+    marts = results.marts
+    if campaign.kind == "puhui":
+        paths = render.render_reports(
+            campaign.raw, as_of, results.coverage, marts["mart_targets"], results.county,
+            out_dir, settings,
+        )  # fmt: skip
+    else:
+        paths = render.render_basic_reports(
+            campaign.raw, as_of, results.coverage, marts["mart_basic_village_coverage"],
+            results.county, out_dir, settings,
+        )  # fmt: skip
+    quality = render.render_quality_report(
+        campaign.raw, as_of, marts["mart_delivery_quality"], results.rejects, results.file_errors,
+        out_dir, settings,
+    )  # fmt: skip
+    followups = []
+    if campaign.input_kind == "register":
+        lists = followup_lists(marts["mart_followup"])
+        logger = get_run_logger()
+        for number, (township, people) in enumerate(lists.items(), start=1):
+            logger.info("[%d/%d] 随访名单：%s，%d 人", number, len(lists), township, len(people))
+            followups.append(
+                render.render_followup_list(
+                    campaign.raw, as_of, township, people, out_dir / "随访名单", settings
+                )
+            )
+    return [*paths.values(), quality, *followups]
 
 
 @task(cache_policy=NO_CACHE)
-def write_tables(results: Results, as_of: date, out_dir: Path) -> list[Path]:
-    """Write coverage.csv, targets.csv, rejects.csv, conflicts.csv and 数据质量.xlsx."""
-    return [
-        write_coverage_csv(results.coverage, out_dir),
-        write_targets_csv(results.targets, out_dir),
+def write_tables(campaign: Campaign, results: Results, as_of: date, out_dir: Path) -> list[Path]:
+    """Write the CSV files and workbooks beside the PDFs."""
+    marts = results.marts
+    written = [
         write_rejects_csv(results.rejects, out_dir),
-        write_conflicts_csv(results.conflicts, out_dir),
-        write_quality_workbook(results.rejects, results.quality, out_dir, as_of),
+        write_quality_workbook(results.rejects, marts["mart_delivery_quality"], out_dir, as_of),
     ]
+    if campaign.kind == "puhui":
+        written += [
+            write_coverage_csv(results.coverage, out_dir),
+            write_targets_csv(marts["mart_targets"], out_dir),
+            write_conflicts_csv(marts["mart_conflicts"], out_dir),
+        ]
+    else:
+        written += [
+            write_basic_coverage_csv(results.coverage, results.county, out_dir),
+            write_villages_csv(marts["mart_basic_village_coverage"], out_dir),
+        ]
+    if campaign.input_kind == "register":
+        for township, people in followup_lists(marts["mart_followup"]).items():
+            written.append(write_followup_workbook(township, people, out_dir / "随访名单", as_of))
+    return written
 
 
 def run_dir(settings: Settings, campaign: str, as_of: date) -> Path:
@@ -204,7 +244,7 @@ def run_campaign(campaign_name: str, as_of: date | None = None, days_back: int =
     results = timed("compute_coverage", compute_coverage, campaign, as_of, files)
     out_dir = run_dir(get_settings(), campaign.name, as_of)
     pdfs = timed("render_pdfs", render_pdfs, campaign, as_of, results, out_dir)
-    tables = timed("write_tables", write_tables, results, as_of, out_dir)
+    tables = timed("write_tables", write_tables, campaign, results, as_of, out_dir)
     failed = [f for f in files if f.status == "file_error"]
     status = "partial" if failed else "complete"
     write_manifest(
@@ -215,15 +255,7 @@ def run_campaign(campaign_name: str, as_of: date | None = None, days_back: int =
         inputs=files,
         outputs=tables + pdfs,
         step_seconds=clock,
-        warnings=warnings + [f.error for f in failed],
+        warnings=warnings + [w for f in files for w in f.warnings] + [f.error for f in failed],
     )
-    county = results.county
-    get_run_logger().info(
-        "截至%s，全县参保 %d 人，参保率 %s，完成目标任务的 %s；结果在 %s",
-        f"{as_of.month}月{as_of.day}日",
-        county["enrolled"],
-        percent(county["rate"]),
-        percent(county["completion_floor"]),
-        out_dir,
-    )
-    return RunSummary(campaign.name, as_of, out_dir, status, files, county, clock)
+    get_run_logger().info("%s；结果在 %s", headline(as_of, results.county), out_dir)
+    return RunSummary(campaign.name, as_of, out_dir, status, files, results.county, clock)

@@ -12,20 +12,34 @@ import pandas as pd
 
 from flows.settings import Settings
 
-# Models run in this order; each becomes a temp table named after its file.
-MODELS = (
-    "stg_bases",
-    "stg_enrollments",
-    "int_persons_deduplicated",
-    "int_township_targets_computed",
-    "mart_targets",
-    "mart_township_coverage",
-    "mart_county_total",
-    "mart_rejects",
-    "mart_conflicts",
-    "mart_delivery_quality",
-)
-_PARAMETER = re.compile(r"\$([a-z_]+)")
+# Models of each campaign kind, upstream first; each becomes a temp table named after its file.
+MODELS = {
+    "puhui": (
+        "stg_bases",
+        "stg_enrollments",
+        "int_persons_deduplicated",
+        "int_township_targets_computed",
+        "mart_targets",
+        "mart_township_coverage",
+        "mart_county_total",
+        "mart_rejects",
+        "mart_conflicts",
+        "mart_delivery_quality",
+    ),
+    "basic": (
+        "stg_bases",
+        "stg_basic_village_counts",
+        "stg_basic_persons",
+        "int_basic_villages_counted",
+        "mart_basic_township_coverage",
+        "mart_basic_village_coverage",
+        "mart_basic_county_total",
+        "mart_followup",
+        "mart_rejects",
+        "mart_delivery_quality",
+    ),
+}
+_PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
 def read_sql(settings: Settings, name: str) -> str:
@@ -55,9 +69,11 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.Du
     return con.execute(sql, {k: v for k, v in params.items() if k in used})
 
 
-def build_models(con: duckdb.DuckDBPyConnection, settings: Settings, params: dict) -> None:
-    """Materialise every model of sql/ as a temp table, upstream first."""
-    for name in MODELS:
+def build_models(
+    con: duckdb.DuckDBPyConnection, settings: Settings, params: dict, models: tuple[str, ...]
+) -> None:
+    """Materialise the models of sql/ as temp tables, upstream first."""
+    for name in models:
         sql = read_sql(settings, name)
         execute(con, f"create or replace temp table {name} as {sql}", params)
 
@@ -89,8 +105,12 @@ def replace_bases(con: duckdb.DuckDBPyConnection, campaign: str, bases: pd.DataF
         con.unregister("incoming_bases")
 
 
+DATA_TABLES = ("enrollments", "basic_village_counts", "basic_persons", "rejects")
+
+
 def load_delivery(
     con: duckdb.DuckDBPyConnection,
+    table: str,
     delivery: dict,
     rows: pd.DataFrame,
     rejects: pd.DataFrame,
@@ -111,30 +131,31 @@ def load_delivery(
             ).fetchall()
         ]
         for old in (r["sha256"] for r in replaced):
-            con.execute(
-                "delete from enrollments where campaign = ? and file_sha256 = ?", [campaign, old]
-            )
-            con.execute(
-                "delete from rejects where campaign = ? and file_sha256 = ?", [campaign, old]
-            )
+            for data_table in DATA_TABLES:
+                con.execute(
+                    f"delete from {data_table} where campaign = ? and file_sha256 = ?",
+                    [campaign, old],
+                )
             con.execute(
                 "update deliveries set status = 'replaced', replaced_by = ?"
                 " where campaign = ? and file_sha256 = ?",
                 [delivery["file_sha256"], campaign, old],
             )
-        con.execute(
+        execute(
+            con,
             "insert into deliveries by name select * from (select"
             " $campaign as campaign, $file_sha256 as file_sha256, $file_name as file_name,"
             " $archived_as as archived_as, $township as township,"
             " $delivered_on::date as delivered_on, $sheet as sheet, $encoding as encoding,"
             " $rows_read as rows_read, $rows_loaded as rows_loaded,"
-            " $rows_rejected as rows_rejected, 'loaded' as status, null as replaced_by)",
-            delivery_params(delivery),
+            " $rows_rejected as rows_rejected, $rows_summary as rows_summary,"
+            " $warnings as warnings, 'loaded' as status, null as replaced_by)",
+            delivery,
         )
         con.register("incoming_rows", rows)
         con.execute(
-            "insert into enrollments select ?, ?, source_row, id_number, id_upgraded, name,"
-            " township, village, bought_on::date, channel from incoming_rows",
+            f"insert into {table} by name"
+            " select ? as campaign, ? as file_sha256, * from incoming_rows",
             [campaign, delivery["file_sha256"]],
         )
         con.register("incoming_rejects", rejects)
@@ -147,20 +168,3 @@ def load_delivery(
         for view in ("incoming_rows", "incoming_rejects"):
             con.unregister(view)
     return replaced
-
-
-def delivery_params(delivery: dict) -> dict:
-    keys = (
-        "campaign",
-        "file_sha256",
-        "file_name",
-        "archived_as",
-        "township",
-        "delivered_on",
-        "sheet",
-        "encoding",
-        "rows_read",
-        "rows_loaded",
-        "rows_rejected",
-    )
-    return {k: delivery[k] for k in keys}

@@ -23,6 +23,28 @@ ROSTER_HEADERS: dict[str, tuple[str, ...]] = {
 }
 ROSTER_REQUIRED = ("id_number", "name", "township", "bought_on")
 
+COUNTS_HEADERS: dict[str, tuple[str, ...]] = {
+    "village": ("村(居)", "村居", "行政村", "村(社区)", "村委会", "村(居)委会", "村(居)名称"),
+    "registered": ("户籍人口", "户籍人口数", "区域户籍人口数", "户籍人数", "应参保人数"),
+    "enrolled_local": ("本地参保", "本地参保人数", "本地参保数"),
+    "enrolled_elsewhere": ("异地参保", "异地参保人数", "异地参保数"),
+    "lapsed": ("断缴", "断缴人数", "上年缴费本年未缴费", "上年缴费本年未缴费人数"),
+    "township": ("乡镇", "乡(镇)", "所属乡镇"),
+}
+COUNTS_REQUIRED = ("village", "registered", "enrolled_local", "enrolled_elsewhere")
+
+REGISTER_HEADERS: dict[str, tuple[str, ...]] = {
+    "id_number": ROSTER_HEADERS["id_number"],
+    "name": ROSTER_HEADERS["name"],
+    "township": ROSTER_HEADERS["township"],
+    "village": ROSTER_HEADERS["village"],
+    "scheme": ("险种", "参保险种", "险种类型"),
+    "place": ("参保地", "参保地点", "参保地区"),
+    "paid_on": ("缴费日期", "参保日期", "缴费时间"),
+    "paid_last_year": ("上年是否缴费", "上年缴费", "上年度是否缴费", "上年度缴费"),
+}
+REGISTER_REQUIRED = ("id_number", "name", "township", "village", "paid_last_year")
+
 CANONICAL_LABELS = {
     "id_number": "身份证号",
     "name": "姓名",
@@ -30,6 +52,14 @@ CANONICAL_LABELS = {
     "village": "村(居)",
     "bought_on": "投保日期",
     "channel": "缴费方式",
+    "registered": "户籍人口",
+    "enrolled_local": "本地参保",
+    "enrolled_elsewhere": "异地参保",
+    "lapsed": "断缴人数",
+    "scheme": "险种",
+    "place": "参保地",
+    "paid_on": "缴费日期",
+    "paid_last_year": "上年是否缴费",
 }
 
 _SPACES = re.compile(r"\s+")
@@ -42,10 +72,13 @@ def normalize_header(header: object) -> str:
     return _SPACES.sub("", text.translate(_FULLWIDTH_PUNCT)).strip("*:")
 
 
-def alias_lookup(extra: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
+def alias_lookup(
+    extra: dict[str, tuple[str, ...]] | None = None,
+    headers: dict[str, tuple[str, ...]] = ROSTER_HEADERS,
+) -> dict[str, str]:
     """normalized header -> canonical column, built-ins first, then a campaign's own."""
     lookup: dict[str, str] = {}
-    for canonical, aliases in ROSTER_HEADERS.items():
+    for canonical, aliases in headers.items():
         for alias in aliases:
             lookup[normalize_header(alias)] = canonical
     for canonical, aliases in (extra or {}).items():

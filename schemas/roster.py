@@ -16,11 +16,11 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas import identity
+from schemas.rejects import duplicate_rejects, failure_cases, reasons_for, split_valid
 
 # Province-level prefixes of GB/T 2260 address codes.
 _PROVINCE_RANGES = ((11, 15), (21, 23), (31, 37), (41, 46), (50, 54), (61, 65), (71, 71), (81, 82))
 PROVINCE_PREFIXES = frozenset(str(c) for lo, hi in _PROVINCE_RANGES for c in range(lo, hi + 1))
-SUMMARY_WORDS = ("合计", "小计", "总计", "备注", "说明", "填表人", "制表", "审核")
 
 REASON_EXCEL_NUMBER = (
     "身份证号被Excel转成了数字（科学计数法），后几位已丢失；请将该列设为文本后重新导出"
@@ -38,7 +38,6 @@ REASON_NAME_MISSING = "姓名为空"
 REASON_DATE_INVALID = "投保日期无法识别（应如 2024-10-16）"
 REASON_DATE_OUTSIDE = "投保日期不在本次参保活动期内"
 REASON_DUPLICATE = "同一人在本文件中重复出现，只计一次"
-REASON_SUMMARY_ROW = "合计/小计/备注行，不是参保人员，不计入"
 
 
 def parse_dates(text: pd.Series) -> pd.Series:
@@ -74,9 +73,6 @@ def prepare_roster(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
     text = raw.astype({c: "string" for c in raw.columns if c != "source_row"})
     ids, upgraded = upgrade_15_digit(identity.normalize(text["id_number"]))
     township_raw = text["township"].str.replace(r"\s", "", regex=True)
-    first_cell = pd.Series(pd.NA, index=raw.index, dtype="string")
-    for column in text.columns.drop("source_row"):  # leftmost non-empty cell, column-wise
-        first_cell = first_cell.fillna(text[column].mask(text[column] == ""))
     prepared = pd.DataFrame(
         {
             "source_row": raw["source_row"].astype("int64"),
@@ -89,7 +85,6 @@ def prepare_roster(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
             "bought_on": parse_dates(text["bought_on"]),
             "bought_on_raw": text["bought_on"],
             "channel": text.get("channel", pd.Series(pd.NA, index=raw.index, dtype="string")),
-            "summary_row": first_cell.fillna("").str.startswith(SUMMARY_WORDS).astype(bool),
         }
     )
     return prepared
@@ -153,7 +148,6 @@ def build_model(window_start: date, window_end: date) -> type[pa.DataFrameModel]
         bought_on: Series[pd.Timestamp] = pa.Field(nullable=False)
         bought_on_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
         channel: Series[pd.StringDtype] = pa.Field(nullable=True)
-        summary_row: Series[bool] = pa.Field(isin=[False])
 
         @pa.check("id_number", error=REASON_EXCEL_NUMBER)
         def not_excel_number(cls, ids: Series[str]) -> Series[bool]:
@@ -190,83 +184,43 @@ def build_model(window_start: date, window_end: date) -> type[pa.DataFrameModel]
     return RosterModel
 
 
-_NULL_REASONS = {
-    "id_number": REASON_ID_MISSING,
-    "name": REASON_NAME_MISSING,
-    "bought_on": REASON_DATE_INVALID,
-}
-_VALUE_COLUMNS = {"township": "township_raw", "bought_on": "bought_on_raw"}
+ROSTER_COLUMNS = [
+    "source_row", "id_number", "id_upgraded", "name", "township", "village", "bought_on", "channel",
+]  # fmt: skip
 
 
-def _township_reason(raw_name: object, known: list[str]) -> str:
-    if raw_name is None or pd.isna(raw_name) or raw_name == "":
-        return "乡镇为空"
-    close = difflib.get_close_matches(str(raw_name), known, n=1, cutoff=0.3)
-    hint = f"，是否为“{close[0]}”？" if close else ""
-    return f"乡镇“{raw_name}”不在本县乡镇名录中{hint}"
+def township_reason(raw_names: pd.Series, known: list[str]) -> pd.Series:
+    """乡镇“龙律镇”不在本县乡镇名录中，是否为“龙津镇”？ (closest known name suggested)."""
+
+    def one(raw_name: object) -> str:
+        if raw_name is None or pd.isna(raw_name) or raw_name == "":
+            return "乡镇为空"
+        close = difflib.get_close_matches(str(raw_name), known, n=1, cutoff=0.3)
+        hint = f"，是否为“{close[0]}”？" if close else ""
+        return f"乡镇“{raw_name}”不在本县乡镇名录中{hint}"
+
+    # one suggestion per distinct name, not per row
+    return raw_names.map({name: one(name) for name in raw_names.unique()})
+
+
+def id_reasons(townships: list[str]) -> dict:
+    """Reasons for the checks every person-level kind shares."""
+    return {
+        "id_number": {"not_nullable": REASON_ID_MISSING},
+        "name": {"not_nullable": REASON_NAME_MISSING},
+        "township": {"not_nullable": lambda values: township_reason(values, townships)},
+    }
 
 
 def validate_roster(
     prepared: pd.DataFrame, *, window_start: date, window_end: date, townships: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a prepared roster into loadable rows and rejects (row, column, value, reason)."""
-    model = build_model(window_start, window_end)
-    try:
-        model.validate(prepared, lazy=True)
-        failures = pd.DataFrame(columns=["column", "check", "index"])
-    except pa.errors.SchemaErrors as errors:
-        failures = errors.failure_cases
-        unexpected = failures[failures["index"].isna()]
-        if not unexpected.empty:  # a schema-level failure is a bug, not a bad row
-            raise
-    rejects = _reasons(prepared, failures, townships)
-    duplicates = _duplicates(prepared, set(rejects["index"]))
-    rejects = pd.concat([rejects, duplicates], ignore_index=True)
-    bad = prepared.index.isin(rejects["index"])
-    valid = prepared.loc[~bad].reset_index(drop=True)
-    rejects = rejects.merge(prepared[["source_row"]], left_on="index", right_index=True)
-    rejects = rejects.sort_values(["source_row", "column_name"], kind="stable").drop(
-        columns="index"
+    failures = failure_cases(build_model(window_start, window_end), prepared)
+    reasons = {**id_reasons(townships), "bought_on": {"not_nullable": REASON_DATE_INVALID}}
+    values = {"township": "township_raw", "bought_on": "bought_on_raw"}
+    rejects = reasons_for(prepared, failures, reasons, values, frame_check_column="id_number")
+    rejects = pd.concat(
+        [rejects, duplicate_rejects(prepared, rejects, REASON_DUPLICATE)], ignore_index=True
     )
-    return valid, rejects.reset_index(drop=True)[["source_row", "column_name", "value", "reason"]]
-
-
-def _reasons(prepared: pd.DataFrame, failures: pd.DataFrame, townships: list[str]) -> pd.DataFrame:
-    rows = []
-    for (column, check), group in failures.groupby(["column", "check"], sort=False):
-        index = group["index"].astype("int64").to_numpy()
-        value_column = _VALUE_COLUMNS.get(column, column)
-        values = (
-            prepared.loc[index, value_column].astype("string") if value_column in prepared else None
-        )
-        if column == "summary_row":
-            reason, column = REASON_SUMMARY_ROW, "id_number"
-            values = prepared.loc[index, "id_number"].astype("string")
-        elif check == "not_nullable" and column == "township":
-            reason = values.map(lambda v: _township_reason(v, townships))
-        elif check == "not_nullable":
-            reason = _NULL_REASONS.get(column, f"{column} 为空")
-        else:
-            reason = check
-        rows.append(
-            pd.DataFrame({"index": index, "column_name": column, "value": values, "reason": reason})
-        )
-    if not rows:
-        return pd.DataFrame({"index": [], "column_name": [], "value": [], "reason": []})
-    rejects = pd.concat(rows, ignore_index=True)
-    # a summary row needs no further reasons than that it is one
-    summary = prepared.index[prepared["summary_row"]]
-    keep = ~rejects["index"].isin(summary) | (rejects["reason"] == REASON_SUMMARY_ROW)
-    return rejects[keep]
-
-
-def _duplicates(prepared: pd.DataFrame, already_rejected: set) -> pd.DataFrame:
-    candidates = prepared.loc[~prepared.index.isin(already_rejected)]
-    repeated = candidates["id_number"].duplicated(keep="first")
-    index = candidates.index[repeated.to_numpy()]
-    first_row = candidates.drop_duplicates("id_number").set_index("id_number")["source_row"]
-    ids = prepared.loc[index, "id_number"]
-    reasons = REASON_DUPLICATE + "（首次出现在第" + ids.map(first_row).astype("string") + "行）"
-    return pd.DataFrame(
-        {"index": index, "column_name": "id_number", "value": ids, "reason": reasons}
-    )
+    return split_valid(prepared, rejects, ROSTER_COLUMNS)

@@ -13,6 +13,8 @@ create table if not exists deliveries (
     rows_read     integer not null,
     rows_loaded   integer not null,
     rows_rejected integer not null,
+    rows_summary  integer not null,      -- 合计/备注 lines, not data
+    warnings      varchar,               -- e.g. a 合计 row that disagrees with its rows
     status        varchar not null,      -- loaded | replaced
     replaced_by   varchar,
     primary key (campaign, file_sha256)
@@ -47,6 +49,35 @@ create table if not exists bases (
     campaign  varchar not null,
     township  varchar not null,
     position  integer not null,         -- row order of the base table, kept in every table
-    base      integer not null,
+    base      integer,                  -- null where the campaign has no base (全民参保)
     primary key (campaign, township)
+);
+
+-- basic insurance: one row per village of a loaded village-counts delivery
+create table if not exists basic_village_counts (
+    campaign            varchar not null,
+    file_sha256         varchar not null,
+    source_row          integer not null,
+    township            varchar not null,
+    village             varchar not null,
+    registered          integer not null,
+    enrolled_local      integer not null,
+    enrolled_elsewhere  integer not null,
+    lapsed              integer not null
+);
+
+-- basic insurance: one row per registered person of a loaded register delivery
+create table if not exists basic_persons (
+    campaign        varchar not null,
+    file_sha256     varchar not null,
+    source_row      integer not null,
+    id_number       varchar not null,
+    id_upgraded     boolean not null,
+    name            varchar,
+    township        varchar not null,
+    village         varchar,
+    scheme          varchar,
+    place           varchar,              -- 本地 | 异地 | null (not enrolled this year)
+    paid_on         date,
+    paid_last_year  boolean not null
 );

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from flows.config import available_campaigns
 from flows.demo_data import DEMO_DEFECTS, write_demo_extracts
 from flows.outputs import sha256_of
 from flows.pipeline import run_campaign
@@ -124,7 +125,8 @@ def test_cli_unknown_campaign_is_one_line_without_traceback(home):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"错误：未找到参保活动“no_such_campaign”的配置文件 "
-        f"{home.campaigns_dir / 'no_such_campaign.toml'}（已有：{QINGLIU}）"
+        f"{home.campaigns_dir / 'no_such_campaign.toml'}"
+        f"（已有：{'、'.join(available_campaigns(home))}）"
     ]
     assert "Traceback" not in result.stdout + result.stderr
 

@@ -48,6 +48,7 @@ def given_delivery(con, sha: str, township: str, delivered_on: date, people: lis
     with store.transaction(con):
         store.load_delivery(
             con,
+            "enrollments",
             {
                 "campaign": "c",
                 "file_sha256": sha,
@@ -60,6 +61,8 @@ def given_delivery(con, sha: str, township: str, delivered_on: date, people: lis
                 "rows_read": len(rows),
                 "rows_loaded": len(rows),
                 "rows_rejected": 0,
+                "rows_summary": 0,
+                "warnings": "",
             },
             rows,
             rejects,
@@ -67,7 +70,7 @@ def given_delivery(con, sha: str, township: str, delivered_on: date, people: lis
 
 
 def build(con, **overrides) -> None:
-    store.build_models(con, get_settings(), {**PARAMS, **overrides})
+    store.build_models(con, get_settings(), {**PARAMS, **overrides}, store.MODELS["puhui"])
 
 
 def test_targets_reproduce_the_qingliu_table(con):

@@ -13,6 +13,7 @@ from flows.extracts import ExtractError, read_extract
 from schemas import identity
 from schemas.headers import alias_lookup
 from schemas.roster import prepare_roster, validate_roster
+from schemas.rows import split_summary_rows
 
 LOOKUP = alias_lookup()
 TOWNSHIPS = ["龙津镇", "嵩溪镇"]
@@ -57,7 +58,8 @@ def apply(rows: list[list[str]], kind: str, at: int, data: st.DataObject) -> lis
     elif kind == "blank_line":
         rows.insert(i, [""] * len(HEADER))
     elif kind == "junk_line":
-        rows.insert(i, [data.draw(st.text(max_size=8).map(lambda t: t.replace(",", "")))])
+        junk = data.draw(st.text(max_size=8).map(lambda t: t.replace(",", "")))
+        rows.insert(i, [junk] + [""] * (len(HEADER) - 1))
     elif kind == "duplicate_row":
         rows.insert(i, list(rows[i]))
     elif kind == "summary_row":
@@ -106,14 +108,15 @@ def test_damaged_files_never_crash_and_rows_add_up(
     except ExtractError as exc:
         assert path.name in str(exc)  # a readable reason that names the file
         return
-    prepared = prepare_roster(extract.frame, ALIASES)
+    data, summary = split_summary_rows(extract.frame)
+    prepared = prepare_roster(data, ALIASES)
     valid, rejects = validate_roster(
         prepared,
         window_start=date(2024, 10, 15),
         window_end=date(2024, 12, 31),
         townships=TOWNSHIPS,
     )
-    assert len(valid) + rejects["source_row"].nunique() == len(extract.frame)
+    assert len(valid) + rejects["source_row"].nunique() + len(summary) == len(extract.frame)
     assert set(valid["source_row"]).isdisjoint(rejects["source_row"])
     assert valid["id_number"].is_unique
     # whatever loads is a well-formed identity number with a correct check character

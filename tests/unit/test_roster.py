@@ -11,11 +11,11 @@ from schemas.roster import (
     REASON_EXCEL_TRUNCATED,
     REASON_ID_BIRTH,
     REASON_ID_CHECK,
-    REASON_SUMMARY_ROW,
     parse_dates,
     prepare_roster,
     validate_roster,
 )
+from schemas.rows import split_summary_rows
 
 TOWNSHIPS = ["龙津镇", "嵩溪镇", "温郊乡"]
 ALIASES = {"龙津镇": "龙津镇", "龙津": "龙津镇", "嵩溪镇": "嵩溪镇", "温郊乡": "温郊乡"}
@@ -98,11 +98,15 @@ def test_same_person_twice_counts_once_and_is_flagged():
     assert "首次出现在第2行" in rejects["reason"].iloc[0]
 
 
-def test_summary_rows_are_accounted_for_not_loaded():
-    frame = roster((GOOD, "张三", "龙津镇", "", "2024-10-16", ""), ("合计", "", "", "", "", ""))
-    valid, rejects = check(frame)
-    assert len(valid) == 1
-    assert rejects[["source_row", "reason"]].values.tolist() == [[3, REASON_SUMMARY_ROW]]
+def test_summary_rows_are_set_aside_before_validation():
+    frame = roster(
+        (GOOD, "张三", "龙津镇", "", "2024-10-16", ""),
+        ("", "合 计", "", "", "", ""),
+        ("备注：本表由村委会填报", "", "", "", "", ""),
+    )
+    data, summary = split_summary_rows(frame)
+    assert data["source_row"].tolist() == [2]
+    assert summary["source_row"].tolist() == [3, 4]
 
 
 def test_fifteen_digit_numbers_are_upgraded_and_marked():

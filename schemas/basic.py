@@ -1,0 +1,267 @@
+"""Basic-insurance (全民参保) deliveries: village counts and the person register.
+
+Village counts (村级汇总): one row per village with registered population (户籍人口),
+enrolled locally (本地参保), enrolled elsewhere (异地参保) and lapsed (断缴).
+Person register (花名册): one row per registered person with scheme, place of
+enrollment, payment date and whether the person paid last year.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas import identity
+from schemas.rejects import duplicate_rejects, failure_cases, reasons_for, split_valid
+from schemas.roster import (
+    REASON_DUPLICATE,
+    REASON_EXCEL_NUMBER,
+    REASON_EXCEL_TRUNCATED,
+    REASON_ID_BIRTH,
+    REASON_ID_CHECK,
+    REASON_ID_FORMAT,
+    REASON_ID_REGION,
+    id_birth_ok,
+    id_check_ok,
+    id_format_ok,
+    id_not_truncated,
+    id_reasons,
+    id_region_ok,
+    parse_dates,
+    upgrade_15_digit,
+)
+
+COUNT_FIELDS = ("registered", "enrolled_local", "enrolled_elsewhere", "lapsed")
+COUNT_LABELS = {
+    "village": "村(居)",
+    "registered": "户籍人口",
+    "enrolled_local": "本地参保",
+    "enrolled_elsewhere": "异地参保",
+    "lapsed": "断缴",
+}
+REASON_NOT_COUNT = "应为非负整数"
+REASON_ENROLLED_ABOVE = "本地参保与异地参保之和大于户籍人口"
+REASON_VILLAGE_MISSING = "村(居)名称为空"
+
+SCHEMES = ("职工医保", "居民医保")
+PLACES = ("本地", "异地")
+YES, NO = ("是", "已缴", "已缴费", "Y", "1"), ("否", "未缴", "未缴费", "N", "0")
+REASON_PLACE = "参保地应为“本地”或“异地”"
+REASON_SCHEME = "险种应为“职工医保”或“居民医保”"
+REASON_LAST_YEAR = "上年是否缴费应为“是”或“否”"
+REASON_PAID_WITHOUT_PLACE = "有缴费日期但参保地为空（或有参保地但缴费日期为空）"
+
+
+# --- village counts ------------------------------------------------------------------------
+
+
+def parse_counts(text: pd.Series) -> pd.Series:
+    """'1,234' / '1234.0' / ' 12 ' -> integers; anything else -> NA."""
+    cleaned = (
+        text.astype("string")
+        .str.replace(r"[,\s，]", "", regex=True)
+        .str.replace(r"\.0+$", "", regex=True)
+    )
+    numbers = pd.to_numeric(cleaned.where(cleaned.str.fullmatch(r"-?\d+").fillna(False)))
+    return numbers.astype("Int64")
+
+
+def prepare_counts(raw: pd.DataFrame) -> pd.DataFrame:
+    text = raw.astype({c: "string" for c in raw.columns if c != "source_row"})
+    prepared = pd.DataFrame(
+        {
+            "source_row": raw["source_row"].astype("int64"),
+            "village": text["village"].str.replace(r"\s", "", regex=True).mask(lambda s: s == ""),
+        }
+    )
+    for field in COUNT_FIELDS:
+        column = text.get(field, pd.Series("0", index=raw.index, dtype="string"))
+        prepared[field] = parse_counts(column)
+        prepared[f"{field}_raw"] = column
+    return prepared
+
+
+@functools.cache
+def counts_model() -> type[pa.DataFrameModel]:
+    class VillageCountsModel(pa.DataFrameModel):
+        source_row: Series[int]
+        village: Series[pd.StringDtype] = pa.Field(nullable=False)
+        registered: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
+        enrolled_local: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
+        enrolled_elsewhere: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
+        lapsed: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
+        registered_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+        enrolled_local_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+        enrolled_elsewhere_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+        lapsed_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+
+        @pa.dataframe_check(error=REASON_ENROLLED_ABOVE)
+        def enrolled_within_registered(cls, df: pd.DataFrame) -> Series[bool]:
+            total = df["enrolled_local"] + df["enrolled_elsewhere"]
+            return (total <= df["registered"]).fillna(True)
+
+        class Config:
+            strict = True
+            coerce = True
+
+    return VillageCountsModel
+
+
+def validate_counts(prepared: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(valid village rows, rejects): counts must be non-negative integers within the population."""
+    reasons = {
+        "village": {"not_nullable": REASON_VILLAGE_MISSING},
+        **{f: {"not_nullable": REASON_NOT_COUNT, "greater_than_or_equal_to(0)": REASON_NOT_COUNT}
+           for f in COUNT_FIELDS},
+    }  # fmt: skip
+    values = {f: f"{f}_raw" for f in COUNT_FIELDS}
+    failures = failure_cases(counts_model(), prepared)
+    rejects = reasons_for(prepared, failures, reasons, values, frame_check_column="registered")
+    return split_valid(prepared, rejects, ["source_row", "village", *COUNT_FIELDS])
+
+
+def reconcile_total(valid: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    """Compare a stated 合计 row with the sum of the loaded rows; the sum is what counts."""
+    if summary.empty:
+        return []
+    stated_row = summary[
+        summary.drop(columns="source_row")
+        .astype("string")
+        .apply(lambda col: col.str.contains("合计", na=False))
+        .any(axis=1)
+    ]
+    if stated_row.empty:
+        return []
+    stated_row = stated_row.iloc[[0]]
+    messages = []
+    for field in COUNT_FIELDS:
+        if field not in stated_row:
+            continue
+        stated = parse_counts(stated_row[field]).iloc[0]
+        actual = int(valid[field].sum())
+        if pd.notna(stated) and int(stated) != actual:
+            messages.append(
+                f"第{int(stated_row['source_row'].iloc[0])}行合计的{COUNT_LABELS[field]}为"
+                f" {int(stated)}，各行之和为 {actual}，以各行之和为准"
+            )
+    return messages
+
+
+# --- person register -------------------------------------------------------------------------
+
+
+def prepare_register(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
+    text = raw.astype({c: "string" for c in raw.columns if c != "source_row"})
+    ids, upgraded = upgrade_15_digit(identity.normalize(text["id_number"]))
+    township_raw = text["township"].str.replace(r"\s", "", regex=True)
+    blank = pd.Series(pd.NA, index=raw.index, dtype="string")
+    last_year = text.get("paid_last_year", blank).str.strip()
+    return pd.DataFrame(
+        {
+            "source_row": raw["source_row"].astype("int64"),
+            "id_number": ids,
+            "id_upgraded": upgraded.astype(bool),
+            "name": text["name"].str.replace(r"\s", "", regex=True).mask(lambda s: s == ""),
+            "township": township_raw.map(aliases).astype("string"),
+            "township_raw": township_raw,
+            "village": text.get("village", blank).str.strip().mask(lambda s: s == ""),
+            "scheme": text.get("scheme", blank).str.strip().mask(lambda s: s == ""),
+            "place": text.get("place", blank).str.strip().mask(lambda s: s == ""),
+            "paid_on": parse_dates(text.get("paid_on", blank)),
+            "paid_on_raw": text.get("paid_on", blank),
+            "paid_last_year": last_year.isin(YES).astype("boolean").mask(~last_year.isin(YES + NO)),
+            "paid_last_year_raw": last_year,
+        }
+    )
+
+
+@functools.cache
+def register_model(window_end: date) -> type[pa.DataFrameModel]:
+    class PersonRegisterModel(pa.DataFrameModel):
+        source_row: Series[int]
+        id_number: Series[pd.StringDtype] = pa.Field(nullable=False)
+        id_upgraded: Series[bool]
+        name: Series[pd.StringDtype] = pa.Field(nullable=False)
+        township: Series[pd.StringDtype] = pa.Field(nullable=False)
+        township_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+        village: Series[pd.StringDtype] = pa.Field(nullable=True)
+        scheme: Series[pd.StringDtype] = pa.Field(nullable=True)
+        place: Series[pd.StringDtype] = pa.Field(nullable=True)
+        paid_on: Series[pd.Timestamp] = pa.Field(nullable=True)
+        paid_on_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+        paid_last_year: Series[pd.BooleanDtype] = pa.Field(nullable=False)
+        paid_last_year_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+
+        @pa.check("id_number", error=REASON_EXCEL_NUMBER)
+        def not_excel_number(cls, ids: Series[str]) -> Series[bool]:
+            return ~ids.str.contains("E+", regex=False).fillna(False)
+
+        @pa.check("id_number", error=REASON_ID_FORMAT)
+        def id_format(cls, ids: Series[str]) -> Series[bool]:
+            return id_format_ok(ids)
+
+        @pa.check("id_number", error=REASON_EXCEL_TRUNCATED)
+        def id_not_truncated(cls, ids: Series[str]) -> Series[bool]:
+            return id_not_truncated(ids)
+
+        @pa.check("id_number", error=REASON_ID_CHECK)
+        def id_check(cls, ids: Series[str]) -> Series[bool]:
+            return id_check_ok(ids)
+
+        @pa.check("id_number", error=REASON_ID_BIRTH)
+        def id_birth(cls, ids: Series[str]) -> Series[bool]:
+            return id_birth_ok(ids, window_end)
+
+        @pa.check("id_number", error=REASON_ID_REGION)
+        def id_region(cls, ids: Series[str]) -> Series[bool]:
+            return id_region_ok(ids)
+
+        @pa.check("scheme", error=REASON_SCHEME)
+        def known_scheme(cls, scheme: Series[str]) -> Series[bool]:
+            return scheme.isin(SCHEMES) | scheme.isna()
+
+        @pa.check("place", error=REASON_PLACE)
+        def known_place(cls, place: Series[str]) -> Series[bool]:
+            return place.isin(PLACES) | place.isna()
+
+        @pa.dataframe_check(error=REASON_PAID_WITHOUT_PLACE)
+        def place_and_date_together(cls, df: pd.DataFrame) -> Series[bool]:
+            has_date = df["paid_on"].notna() | df["paid_on_raw"].fillna("").str.strip().ne("")
+            return has_date == df["place"].notna()
+
+        class Config:
+            strict = True
+            coerce = True
+
+    return PersonRegisterModel
+
+
+REGISTER_COLUMNS = [
+    "source_row", "id_number", "id_upgraded", "name", "township", "village", "scheme", "place",
+    "paid_on", "paid_last_year",
+]  # fmt: skip
+
+
+def validate_register(
+    prepared: pd.DataFrame, *, window_end: date, townships: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(valid persons, rejects) of a person register."""
+    failures = failure_cases(register_model(window_end), prepared)
+    reasons = {
+        **id_reasons(townships),
+        "paid_last_year": {"not_nullable": REASON_LAST_YEAR},
+    }
+    values = {
+        "township": "township_raw",
+        "paid_on": "paid_on_raw",
+        "paid_last_year": "paid_last_year_raw",
+    }
+    rejects = reasons_for(prepared, failures, reasons, values, frame_check_column="place")
+    rejects = pd.concat(
+        [rejects, duplicate_rejects(prepared, rejects, REASON_DUPLICATE)], ignore_index=True
+    )
+    return split_valid(prepared, rejects, REGISTER_COLUMNS)

@@ -1,0 +1,75 @@
+"""From pandera's failure cases to rejects a township can act on: row, column, value, reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import pandera.pandas as pa
+
+REJECT_COLUMNS = ["source_row", "column_name", "value", "reason"]
+Reason = str | Callable[[pd.Series], pd.Series]
+
+
+def failure_cases(model: type[pa.DataFrameModel], prepared: pd.DataFrame) -> pd.DataFrame:
+    """Every failed (column, check, row) of a lazy validation; schema-level failures raise."""
+    try:
+        model.validate(prepared, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        failures = errors.failure_cases
+        if failures["index"].isna().any():  # a wrong schema is a bug, not a bad row
+            raise
+        return failures
+    return pd.DataFrame({"schema_context": [], "column": [], "check": [], "index": []})
+
+
+def reasons_for(
+    prepared: pd.DataFrame,
+    failures: pd.DataFrame,
+    reasons: dict[str, dict[str, Reason]],
+    value_columns: dict[str, str],
+    frame_check_column: str,
+) -> pd.DataFrame:
+    """One reject per failed check: checks with an `error=` text carry their own reason."""
+    parts = []
+    # a frame-wide check fails every column of a row: file it once, under one column
+    on_frame = failures["schema_context"].eq("DataFrameSchema")
+    failures = failures.assign(column=failures["column"].where(~on_frame, frame_check_column))
+    failures = failures.drop_duplicates(["column", "check", "index"])
+    for (column, check), group in failures.groupby(["column", "check"], sort=False):
+        index = group["index"].astype("int64").to_numpy()
+        value_column = value_columns.get(column, column)
+        values = prepared.loc[index, value_column].astype("string")
+        reason = reasons.get(column, {}).get(check, check)
+        if callable(reason):
+            reason = reason(values)
+        parts.append(
+            pd.DataFrame({"index": index, "column_name": column, "value": values, "reason": reason})
+        )
+    if not parts:
+        return pd.DataFrame({"index": [], "column_name": [], "value": [], "reason": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def duplicate_rejects(prepared: pd.DataFrame, already: pd.DataFrame, reason: str) -> pd.DataFrame:
+    """The same person twice in one file: the first row counts, later ones are flagged."""
+    candidates = prepared.loc[~prepared.index.isin(already["index"])]
+    repeated = candidates["id_number"].duplicated(keep="first")
+    index = candidates.index[repeated.to_numpy()]
+    first_row = candidates.drop_duplicates("id_number").set_index("id_number")["source_row"]
+    ids = prepared.loc[index, "id_number"]
+    reasons = reason + "（首次出现在第" + ids.map(first_row).astype("string") + "行）"
+    return pd.DataFrame(
+        {"index": index, "column_name": "id_number", "value": ids, "reason": reasons}
+    )
+
+
+def split_valid(
+    prepared: pd.DataFrame, rejects: pd.DataFrame, keep: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows with no reject, rejects by file row): a row is loaded whole or not at all."""
+    bad = prepared.index.isin(rejects["index"])
+    valid = prepared.loc[~bad, keep].reset_index(drop=True)
+    rejects = rejects.merge(prepared[["source_row"]], left_on="index", right_index=True)
+    rejects = rejects.sort_values(["source_row", "column_name"], kind="stable")
+    return valid, rejects.reset_index(drop=True)[REJECT_COLUMNS]

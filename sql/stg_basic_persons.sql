@@ -1,0 +1,26 @@
+-- one row per registered person: the latest register of each township by the as-of date
+with persons as (
+    select * from basic_persons where campaign = $campaign
+),
+deliveries as (
+    select * from deliveries
+    where campaign = $campaign and status = 'loaded' and delivered_on <= $as_of
+),
+latest as (
+    select file_sha256
+    from deliveries
+    qualify row_number() over (
+        partition by township order by delivered_on desc, file_name desc
+    ) = 1
+)
+select
+    p.id_number,
+    p.name,
+    p.township,
+    coalesce(p.village, '（未填村居）') as village,
+    p.scheme,
+    -- enrolled this year: paid by the as-of date, locally or elsewhere
+    case when p.paid_on <= $as_of then p.place end as place,
+    p.paid_last_year
+from persons as p
+semi join latest using (file_sha256)
