@@ -1,0 +1,97 @@
+"""End to end for 全民参保 campaigns: the Yongchun table reproduced from township deliveries."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from flows.demo_basic import COUNTS_DEFECTS, write_person_register, write_village_counts
+from flows.pipeline import run_campaign
+from tests.conftest import REFERENCE
+from tests.pdf import pdf_text, squeeze
+
+AS_OF = date(2023, 6, 3)
+YONGCHUN = REFERENCE / "yongchun_2023_basic_coverage.csv"
+REFERENCE_COLUMNS = [
+    "rank", "township", "registered", "enrolled_local", "enrolled_elsewhere", "enrolled", "rate",
+    "unenrolled", "unenrolled_rate",
+]  # fmt: skip
+
+
+def read_csv(path):
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+def test_counts_path_reproduces_the_published_yongchun_table(home, prefect_server):
+    write_village_counts(home.raw_dir / "yongchun_2023_basic", YONGCHUN, as_of=AS_OF)
+    summary = run_campaign("yongchun_2023_basic", AS_OF)
+    assert summary.status == "complete"
+    coverage = read_csv(summary.out_dir / "coverage.csv")
+    reference = read_csv(YONGCHUN)
+    assert coverage[REFERENCE_COLUMNS].values.tolist() == reference.values.tolist()
+    # lapsed and the year's target follow: target = unenrolled + lapsed
+    total = coverage.iloc[-1]
+    assert int(total["target"]) == int(total["unenrolled"]) + int(total["lapsed"])
+
+    manifest = json.loads((summary.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    defect = COUNTS_DEFECTS[0]
+    mismatch = [w for w in manifest["warnings"] if defect["file"] in w]
+    assert mismatch and str(defect["stated"]) in mismatch[0] and str(defect["true"]) in mismatch[0]
+    for entry in manifest["inputs"]:
+        assert entry["rows_read"] == entry["rows_loaded"] + entry["rows_rejected"]
+        assert entry["rows_summary"] == 1  # the 合计 row, kept aside
+
+    text = squeeze(pdf_text(summary.out_dir / "排名表.pdf"))
+    assert all(name in text for name in reference["township"][:-1])
+    assert "578096" in text and "93.86%" in text
+
+
+@pytest.fixture
+def small_yongchun(home):
+    """Both kinds of delivery for the same county at 5% scale: they must agree."""
+    write_village_counts(home.raw_dir / "yongchun_2023_basic", YONGCHUN, as_of=AS_OF, scale=0.05)
+    write_person_register(
+        home.raw_dir / "yongchun_2023_basic_register", YONGCHUN, as_of=AS_OF, scale=0.05
+    )
+    return home
+
+
+def test_person_register_agrees_with_counts_and_lists_only_own_people(
+    small_yongchun, prefect_server
+):
+    counts = run_campaign("yongchun_2023_basic", AS_OF)
+    persons = run_campaign("yongchun_2023_basic_register", AS_OF)
+    by_counts = read_csv(counts.out_dir / "villages.csv")
+    by_persons = read_csv(persons.out_dir / "villages.csv")
+    key = ["township", "village"]
+    pd.testing.assert_frame_equal(
+        by_counts.sort_values(key).reset_index(drop=True),
+        by_persons.sort_values(key).reset_index(drop=True),
+    )
+    assert read_csv(counts.out_dir / "coverage.csv").equals(
+        read_csv(persons.out_dir / "coverage.csv")
+    )
+
+    followups = persons.out_dir / "随访名单"
+    coverage = read_csv(persons.out_dir / "coverage.csv").iloc[:-1].set_index("township")
+    workbooks = sorted(followups.glob("*.xlsx"))
+    assert len(workbooks) == 22 and len(sorted(followups.glob("*.pdf"))) == 22
+    for workbook in workbooks:
+        township = workbook.stem.removeprefix("随访名单_")
+        rows = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name("随访名单").to_python()
+        header = rows.index(next(r for r in rows if r and r[0] == "序号"))
+        people = [r for r in rows[header + 1 :] if r and isinstance(r[0], float)]
+        # a township's list holds exactly its own unenrolled people, masked
+        assert len(people) == int(coverage.loc[township, "unenrolled"])
+        villages = set(by_persons[by_persons["township"] == township]["village"])
+        assert {r[1] for r in people} <= villages
+        assert all("*" in r[2] and len(r[2]) == 18 for r in people)
+    text = squeeze(pdf_text(followups / "随访名单_桃城.pdf"))
+    assert "桃城" in text and "不得外传" in text
+    assert re.search(r"35(0525|2425)\*{8}\d{3}[\dX]", text)  # masked: birth dates hidden
+    assert not re.search(r"\d{17}[\dX]", text)
