@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 DEMO_CAMPAIGN = "qingliu_2025_puhui"
 DEMO_AS_OF = date(2024, 11, 13)
@@ -36,6 +36,12 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="立即运行一次参保活动")
     run.add_argument("campaign", help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）")
     run.add_argument("--as-of", type=_as_of, help="统计截止日期 YYYY-MM-DD（默认今天）")
+    run.add_argument(
+        "--circular",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="是否出具通报（默认按配置的通报周期）",
+    )
     serve = sub.add_parser("serve", help="按配置的时间表每晚自动运行，直到停止")
     serve.add_argument("campaign")
     demo = sub.add_parser("demo", help="生成演示数据（清流县普惠医联保）并运行")
@@ -53,6 +59,8 @@ def report(summary) -> int:
 
     print(f"{summary.campaign}：{headline(summary.as_of, summary.county)}。")
     print(f"结果：{summary.out_dir}")
+    if summary.doc_number:
+        print(f"通报：{summary.doc_number}")
     failed = [f for f in summary.files if f.status == "file_error"]
     if failed:
         for f in failed:
@@ -99,12 +107,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_OK
 
-    as_of = args.as_of
-    try:
-        summary = run_campaign(campaign.name, as_of)
-    except Exception as exc:  # the flow has logged the details already
-        return fail(f"运行失败：{exc}", EXIT_PARTIAL)
-    return report(summary)
+    if args.command == "demo":
+        # the campaign so far: every circular its cadence called for, then the as-of date
+        dates = [
+            day
+            for offset in range((args.as_of - campaign.window_start).days + 1)
+            if campaign.is_circular_day(day := campaign.window_start + timedelta(days=offset))
+        ]
+        dates = [*dict.fromkeys([*dates, args.as_of])]
+        circular = None
+    else:
+        dates, circular = [args.as_of], args.circular
+    code = EXIT_OK
+    for as_of in dates:
+        try:
+            summary = run_campaign(campaign.name, as_of, circular=circular)
+        except Exception as exc:  # the flow has logged the details already
+            return fail(f"运行失败：{exc}", EXIT_PARTIAL)
+        code = max(code, report(summary))
+    return code
 
 
 if __name__ == "__main__":

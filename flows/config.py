@@ -58,6 +58,13 @@ class Campaign:
     timezone: str
     column_aliases: dict[str, tuple[str, ...]]
     sheet: str | None
+    circular_every_days: int
+    circular_first_number: int
+
+    def is_circular_day(self, as_of: date) -> bool:
+        """The cadence: a circular on every Nth day of the campaign window (day 1 = start)."""
+        day = (as_of - self.window_start).days + 1
+        return day > 0 and day % self.circular_every_days == 0
 
     @property
     def title(self) -> str:
@@ -179,4 +186,6 @@ def _build(name: str, path: Path, raw: dict, settings: Settings) -> Campaign:
         timezone=schedule.get("timezone", "Asia/Shanghai"),
         column_aliases={k: tuple(v) for k, v in columns.get("aliases", {}).items()},
         sheet=columns.get("sheet"),
+        circular_every_days=int(raw.get("circular", {}).get("every_days", 5)),
+        circular_first_number=int(raw.get("circular", {}).get("first_number", 1)),
     )

@@ -238,3 +238,56 @@ def write_followup_workbook(
         [Sheet("随访名单", frame, title=title, notes=[note])],
         as_of=as_of,
     )
+
+
+RANKING_HEADERS = {
+    "rank": "排名",
+    "township": "乡（镇）",
+    "base": "基本医保参保人数",
+    "target_floor": "目标任务数",
+    "target_stretch": "力争任务数",
+    "enrolled": "已参保人数",
+    "rate": "参保率",
+    "completion_floor": "目标任务完成率",
+    "time_progress": "时序进度",
+    "progress_class": "进度",
+    "gap_floor": "距目标任务差额",
+    "gap_stretch": "距力争任务差额",
+    "increase_since_previous": "较上次增加",
+    "increase_since_circular": "较上期通报增加",
+    "rank_change": "排名变化",
+    "status": "报送状态",
+}
+
+
+def write_ranking_workbook(
+    progress: pd.DataFrame, trend: pd.DataFrame, rejects: pd.DataFrame, out_dir: Path, as_of: date
+) -> Path:
+    """排名表.xlsx: the ranking, the trend by date and the rejects, for officials in Excel."""
+    ranking = progress[list(RANKING_HEADERS)].rename(columns=RANKING_HEADERS)
+    enrolled = trend.pivot(index="as_of", columns="township", values="enrolled")
+    order = [t for t in progress["township"] if t in enrolled.columns] + ["合计"]
+    enrolled = enrolled[order].reset_index()
+    enrolled["as_of"] = pd.to_datetime(enrolled["as_of"]).dt.strftime("%Y-%m-%d")
+    rates = trend.pivot(index="as_of", columns="township", values="rate")[order].reset_index()
+    rates["as_of"] = pd.to_datetime(rates["as_of"]).dt.strftime("%Y-%m-%d")
+    title = f"截至{as_of.year}年{as_of.month}月{as_of.day}日"
+    return write_workbook(
+        out_dir / "排名表.xlsx",
+        [
+            Sheet(
+                "排名",
+                ranking,
+                percent_columns=("参保率", "目标任务完成率", "时序进度"),
+                title=f"参保进度排名（{title}）",
+            ),
+            Sheet("参保人数趋势", enrolled.rename(columns={"as_of": "日期"})),
+            Sheet(
+                "参保率趋势",
+                rates.rename(columns={"as_of": "日期"}),
+                percent_columns=tuple(order),
+            ),
+            Sheet("剔除明细", rejects.rename(columns=QUALITY_HEADERS), notes=[MASK_NOTE]),
+        ],
+        as_of=as_of,
+    )

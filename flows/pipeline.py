@@ -25,6 +25,7 @@ from flows.outputs import (
     write_followup_workbook,
     write_manifest,
     write_quality_workbook,
+    write_ranking_workbook,
     write_rejects_csv,
     write_targets_csv,
     write_villages_csv,
@@ -39,12 +40,14 @@ class Results:
     marts: dict[str, pd.DataFrame]
     county: dict
     file_errors: list[dict]
+    doc_number: str | None  # set when this run issues a circular (通报)
 
     @property
     def coverage(self) -> pd.DataFrame:
-        return self.marts.get(
-            "mart_township_coverage", self.marts.get("mart_basic_township_coverage")
-        )
+        for name in ("mart_township_progress", "mart_basic_township_coverage"):
+            if name in self.marts:
+                return self.marts[name]
+        raise KeyError("no coverage mart")
 
     @property
     def rejects(self) -> pd.DataFrame:
@@ -61,6 +64,7 @@ class RunSummary:
     files: list[FileResult] = field(default_factory=list)
     county: dict = field(default_factory=dict)
     step_seconds: dict[str, float] = field(default_factory=dict)
+    doc_number: str | None = None
 
 
 @task(cache_policy=NO_CACHE)
@@ -116,8 +120,10 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
 
 
 @task(cache_policy=NO_CACHE)
-def compute_coverage(campaign: Campaign, as_of: date, files: list[FileResult]) -> Results:
-    """Run the campaign kind's SQL models for the as-of date and read its marts."""
+def compute_coverage(
+    campaign: Campaign, as_of: date, files: list[FileResult], circular: bool
+) -> Results:
+    """Run the campaign kind's SQL models, keep the snapshot, number the circular if one is due."""
     settings = get_settings()
     errors = pd.DataFrame(
         {
@@ -132,6 +138,8 @@ def compute_coverage(campaign: Campaign, as_of: date, files: list[FileResult]) -
         "as_of": as_of,
         "rounding": campaign.rounding,
         "total_rule": campaign.total_rule,
+        "window_start": campaign.window_start,
+        "deadline": campaign.deadline,
         **levels,
     }
     models = store.MODELS[campaign.kind]
@@ -140,13 +148,28 @@ def compute_coverage(campaign: Campaign, as_of: date, files: list[FileResult]) -
         con.execute("create or replace temp table run_file_errors as from run_file_error_rows")
         store.build_models(con, settings, params, models)
         marts = {name: store.table(con, name) for name in models if name.startswith("mart_")}
+        store.save_snapshot(con, campaign.kind, campaign.name, as_of)
+        doc_number = None
+        if circular:
+            prefix = campaign.raw["office"].get("doc_number_prefix", "")
+            doc_number = store.circular_number(
+                con, campaign.name, as_of, prefix, campaign.circular_first_number
+            )
     for frame in marts.values():
         if "township" in frame:
             frame["township"] = frame["township"].map(campaign.display_name)
     county_table = "mart_county_total" if campaign.kind == "puhui" else "mart_basic_county_total"
+    county = marts[county_table].to_dict("records")[0]
+    if "mart_township_progress" in marts:
+        progress = marts["mart_township_progress"]
+        county["time_progress"] = float(progress["time_progress"].iloc[0])
+        for column in ("increase_since_previous", "increase_since_circular"):
+            known = progress[column].dropna()
+            county[column] = int(known.sum()) if len(known) else None
     return Results(
         marts=marts,
-        county=marts[county_table].to_dict("records")[0],
+        doc_number=doc_number,
+        county=county,
         file_errors=[
             {"township": f.township, "file_name": f.file_name, "error": f.error}
             for f in files
@@ -203,6 +226,9 @@ def write_tables(campaign: Campaign, results: Results, as_of: date, out_dir: Pat
             write_coverage_csv(results.coverage, out_dir),
             write_targets_csv(marts["mart_targets"], out_dir),
             write_conflicts_csv(marts["mart_conflicts"], out_dir),
+            write_ranking_workbook(
+                results.coverage, marts["mart_trend"], results.rejects, out_dir, as_of
+            ),
         ]
     else:
         written += [
@@ -227,8 +253,16 @@ def default_as_of(timezone: str, days_back: int) -> date:
 
 
 @flow(name="canbao-campaign", log_prints=False)
-def run_campaign(campaign_name: str, as_of: date | None = None, days_back: int = 0) -> RunSummary:
-    """One run of a campaign for one as-of date (default: today in the campaign's time zone)."""
+def run_campaign(
+    campaign_name: str,
+    as_of: date | None = None,
+    days_back: int = 0,
+    circular: bool | None = None,
+) -> RunSummary:
+    """One run of a campaign for one as-of date (default: today in the campaign's time zone).
+
+    A circular (通报) is issued on the days the campaign's cadence calls for, or when asked.
+    """
     clock: dict[str, float] = {}
 
     def timed(step: str, fn, *args):
@@ -241,7 +275,9 @@ def run_campaign(campaign_name: str, as_of: date | None = None, days_back: int =
     as_of = as_of or default_as_of(campaign.timezone, days_back)
     warnings = timed("load_bases", load_bases, campaign)
     files = timed("ingest_extracts", ingest_extracts, campaign)
-    results = timed("compute_coverage", compute_coverage, campaign, as_of, files)
+    if circular is None:
+        circular = campaign.is_circular_day(as_of)
+    results = timed("compute_coverage", compute_coverage, campaign, as_of, files, circular)
     out_dir = run_dir(get_settings(), campaign.name, as_of)
     pdfs = timed("render_pdfs", render_pdfs, campaign, as_of, results, out_dir)
     tables = timed("write_tables", write_tables, campaign, results, as_of, out_dir)
@@ -258,4 +294,6 @@ def run_campaign(campaign_name: str, as_of: date | None = None, days_back: int =
         warnings=warnings + [w for f in files for w in f.warnings] + [f.error for f in failed],
     )
     get_run_logger().info("%s；结果在 %s", headline(as_of, results.county), out_dir)
-    return RunSummary(campaign.name, as_of, out_dir, status, files, results.county, clock)
+    return RunSummary(
+        campaign.name, as_of, out_dir, status, files, results.county, clock, results.doc_number
+    )

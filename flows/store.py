@@ -21,6 +21,8 @@ MODELS = {
         "int_township_targets_computed",
         "mart_targets",
         "mart_township_coverage",
+        "mart_township_progress",
+        "mart_trend",
         "mart_county_total",
         "mart_rejects",
         "mart_conflicts",
@@ -168,3 +170,43 @@ def load_delivery(
         for view in ("incoming_rows", "incoming_rejects"):
             con.unregister(view)
     return replaced
+
+
+SNAPSHOT_SOURCES = {
+    # kind -> (coverage table, denominator column, target column)
+    "puhui": ("mart_township_coverage", "base", "target_floor"),
+    "basic": ("mart_basic_township_coverage", "registered", "target"),
+}
+
+
+def save_snapshot(con: duckdb.DuckDBPyConnection, kind: str, campaign: str, as_of) -> None:
+    """Keep this run's township results by as-of date; a rerun of the date replaces them."""
+    table, denominator, target = SNAPSHOT_SOURCES[kind]
+    with transaction(con):
+        con.execute("delete from snapshots where campaign = ? and as_of = ?", [campaign, as_of])
+        con.execute(
+            f"insert into snapshots select ?, ?::date, township, rank, {denominator}, {target},"
+            f" enrolled, rate, status from {table}",
+            [campaign, as_of],
+        )
+
+
+def circular_number(
+    con: duckdb.DuckDBPyConnection, campaign: str, as_of, prefix: str, first: int
+) -> str:
+    """The document number of the circular for this date: kept if issued before, else the next."""
+    with transaction(con):
+        row = con.execute(
+            "select doc_number from circulars where campaign = ? and as_of = ?", [campaign, as_of]
+        ).fetchone()
+        if row:
+            return row[0]
+        (last,) = con.execute(
+            "select max(number) from circulars where campaign = ?", [campaign]
+        ).fetchone()
+        number = first if last is None else last + 1
+        doc_number = f"{prefix}〔{as_of.year}〕{number}号"
+        con.execute(
+            "insert into circulars values (?, ?, ?, ?)", [campaign, as_of, number, doc_number]
+        )
+    return doc_number

@@ -81,3 +81,26 @@ create table if not exists basic_persons (
     paid_on         date,
     paid_last_year  boolean not null
 );
+
+-- one row per township per as-of date per campaign: what each run found (never summed)
+create table if not exists snapshots (
+    campaign     varchar not null,
+    as_of        date not null,
+    township     varchar not null,
+    rank         integer,
+    denominator  bigint,                 -- base (惠民保) or registered population (全民参保)
+    target       bigint,                 -- floor target (惠民保) or expansion target (全民参保)
+    enrolled     bigint not null,
+    rate         double,
+    status       varchar not null,
+    primary key (campaign, as_of, township)
+);
+
+-- one row per circular issued: its as-of date and document number, kept per campaign
+create table if not exists circulars (
+    campaign    varchar not null,
+    as_of       date not null,
+    number      integer not null,
+    doc_number  varchar not null,
+    primary key (campaign, as_of)
+);
