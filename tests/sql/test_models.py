@@ -16,6 +16,8 @@ PARAMS = {
     "stretch_rate": "0.30",
     "rounding": "ceil",
     "total_rule": "sum_of_townships",
+    "window_start": date(2024, 10, 15),
+    "deadline": date(2024, 12, 31),
 }
 
 
@@ -186,3 +188,37 @@ def test_a_person_in_two_townships_is_listed_for_both(con):
     ]
     enrolled = store.table(con, "mart_township_coverage").set_index("township")["enrolled"]
     assert enrolled.to_dict() == {"乙乡": 2, "甲镇": 0}
+
+
+def test_progress_against_the_previous_run_the_last_circular_and_time(con):
+    given_bases(con, [("甲镇", 100), ("乙乡", 100)])  # floor targets 20 each
+    given_delivery(
+        con, "h1", "甲镇", date(2024, 10, 16), [(f"A{i}", "甲镇", "2024-10-16") for i in range(10)]
+    )
+    given_delivery(
+        con, "h2", "乙乡", date(2024, 10, 16), [(f"B{i}", "乙乡", "2024-10-16") for i in range(5)]
+    )
+    build(con, as_of=date(2024, 10, 19))
+    store.save_snapshot(con, "puhui", "c", date(2024, 10, 19))
+    assert store.circular_number(con, "c", date(2024, 10, 19), "清医保", 7) == "清医保〔2024〕7号"
+    given_delivery(
+        con, "h3", "乙乡", date(2024, 10, 21), [(f"C{i}", "乙乡", "2024-10-20") for i in range(8)]
+    )
+    build(con, as_of=date(2024, 10, 20))
+    store.save_snapshot(con, "puhui", "c", date(2024, 10, 20))
+    build(con, as_of=date(2024, 10, 24))  # window 10-15..12-31: day 10 of 78
+    progress = store.table(con, "mart_township_progress").set_index("township")
+    assert progress["time_progress"].iloc[0] == pytest.approx(10 / 78)
+    assert progress.loc["乙乡", "enrolled"] == 13
+    assert progress.loc["乙乡", "increase_since_previous"] == 8  # vs the 10-20 run
+    assert progress.loc["乙乡", "increase_since_circular"] == 8  # vs the 10-19 circular
+    assert progress.loc["乙乡", "rank_change"] == "↑1"
+    assert progress.loc["甲镇", "rank_change"] == "↓1"
+    # 乙乡 13/20 = 65% ahead of time, 甲镇 10/20 = 50% ahead too; neither done
+    assert progress["progress_class"].tolist() == ["超时序", "超时序"]
+    # a rerun of an issued date keeps its number; a new date takes the next one
+    assert store.circular_number(con, "c", date(2024, 10, 19), "清医保", 7) == "清医保〔2024〕7号"
+    assert store.circular_number(con, "c", date(2024, 10, 24), "清医保", 7) == "清医保〔2024〕8号"
+    trend = store.table(con, "mart_trend")
+    county = trend[trend["township"] == "合计"]
+    assert county["enrolled"].tolist() == [15, 15, 23]
