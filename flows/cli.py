@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from datetime import date, timedelta
@@ -71,6 +72,33 @@ def report(summary) -> int:
     return EXIT_OK
 
 
+def serve(campaign, settings) -> int:
+    """Run the campaign on its schedule until stopped (Ctrl+C)."""
+    from flows.serve import prefect_server
+
+    with prefect_server(settings.home / "data" / "prefect") as api:
+        os.environ["PREFECT_API_URL"] = api
+        from prefect.schedules import Cron
+
+        from flows.pipeline import run_campaign
+
+        print(
+            f"{campaign.name}：按 “{campaign.cron}”（{campaign.timezone}）定时运行，"
+            f"Prefect 服务 {api.removesuffix('/api')}；按 Ctrl+C 停止",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            # nightly runs report the day that has just ended
+            run_campaign.serve(
+                name=campaign.name,
+                schedules=[Cron(campaign.cron, timezone=campaign.timezone)],
+                parameters={"campaign_name": campaign.name, "days_back": 1},
+                print_starting_message=False,
+            )
+    print("已停止定时运行")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     quiet_prefect()
@@ -93,19 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"演示数据：{len(written)} 个乡镇报送文件已写入 {raw}")
 
-    from flows.pipeline import run_campaign
-
     if args.command == "serve":
-        from prefect.schedules import Cron
+        return serve(campaign, settings)
 
-        print(f"{campaign.name}：按 “{campaign.cron}”（{campaign.timezone}）定时运行，Ctrl+C 停止")
-        run_campaign.serve(
-            name=campaign.name,
-            schedules=[Cron(campaign.cron, timezone=campaign.timezone)],
-            parameters={"campaign_name": campaign.name, "days_back": 1},
-            print_starting_message=False,
-        )
-        return EXIT_OK
+    from flows.pipeline import run_campaign
 
     if args.command == "demo":
         # the campaign so far: every circular its cadence called for, then the as-of date

@@ -1,6 +1,9 @@
-"""The campaign flow: ingest → validate → compute → render → write, as Prefect tasks."""
+"""The campaign flow: ingest → validate → compute → render → write, as Prefect tasks.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Prefect validates flow parameters from
+the real annotations (a string "date" fails when a scheduled run starts).
+"""
+
 
 import time
 from dataclasses import dataclass, field
