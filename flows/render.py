@@ -1,4 +1,8 @@
-"""Render the documents officials read: 任务表, 排名表 and 通报 (progress circular) as PDF.
+"""Render what officials read as PDF: 任务表, 排名表, 通报 (progress circular), 随访名单.
+
+Two campaign kinds: 惠民保 ("puhui": targets as a share of a base, ``render_reports``) and
+基本医保全民参保 ("basic": rate of the registered population, ``render_basic_reports`` and
+``render_followup_list``). Both 通报 extend one GB/T 9704 frame (circular_base.html).
 
 Templates live in report_templates/ (one per document, CSS split into fonts / variables /
 page rules / style). This module only builds the Jinja contexts and calls WeasyPrint.
@@ -38,9 +42,20 @@ TEMPLATES = {
     "circular": "circular.html",
     "quality": "quality_report.html",
 }
+BASIC_TEMPLATES = {
+    "ranking": "basic_ranking_report.html",
+    "circular": "basic_circular.html",
+}
+FOLLOWUP_TEMPLATE = "followup_list.html"
+FOLLOWUP_FILE = "随访名单_{township}.pdf"
 REPORTED = "已报送"
+NOT_REPORTED = "未报送"
+FILE_ERROR = "文件错误"
 TOTAL_LABEL = "合计"
 TOP_COUNT = 3
+# 通报 (basic kind): how many townships with the most unenrolled people are named;
+# a campaign may override it with circular.top_unenrolled.
+TOP_UNENROLLED = 3
 
 
 # --- Jinja filters -----------------------------------------------------------------------
@@ -158,7 +173,7 @@ def program_name(campaign: dict) -> str:
 def target_levels(campaign: dict) -> list[dict]:
     """Configured target levels with column names and labels ('目标任务数（20%）')."""
     levels = []
-    for level in campaign["targets"]["levels"]:
+    for level in campaign.get("targets", {}).get("levels", []):
         rate_label = format_rate_label(level["rate"])
         levels.append(
             {
@@ -262,21 +277,61 @@ def ranking_context(
         county=county_row,
         floor=levels[0],
         stretch=levels[-1],
-        chart=chart_geometry(rows, levels),
+        chart=level_chart(rows, levels),
     )
     return context
 
 
-def chart_geometry(rows: list[dict], levels: list[dict]) -> dict:
-    """Axis maximum and ticks for the rate bar chart (fractions; 10-point steps)."""
+CHART_BAR_COLOURS = ["#bfbfbf", "#5b9bd5", "#2e75b6"]
+# Plot height the chart may use (px at 96 dpi) so that it fits one landscape page.
+CHART_PLOT_HEIGHT = 460
+
+
+def chart_geometry(
+    rows: list[dict],
+    lines: list[dict],
+    legend: list[str],
+    step: float = 0.1,
+    axis_min: float = 0.0,
+    ceiling: float | None = None,
+) -> dict:
+    """Axis, row pitch, bar colours and legend for the rate bar chart (rates as fractions).
+
+    ``lines`` are the reference lines (each with a ``rate``); a bar takes the colour of the
+    number of lines it reaches. The axis runs from ``axis_min`` in ``step`` steps up to the
+    first step above the highest rate, with room for the value label after the bar.
+    """
     highest = max(
-        [row["rate"] or 0 for row in rows if row["reported"]] + [lv["rate"] for lv in levels]
+        [row["rate"] or 0 for row in rows if row["reported"]] + [lv["rate"] for lv in lines]
     )
-    axis_max = max(0.1, math.ceil(highest * 10 + 1e-9) / 10)
+    steps = round(1 / step)
+    axis_max = max(step, math.ceil(highest * steps + 1e-9) / steps)
     if axis_max - highest < 0.02:
-        axis_max += 0.1
-    ticks = [round(step / 10, 1) for step in range(0, round(axis_max * 10) + 1)]
-    return {"axis_max": axis_max, "ticks": ticks}
+        axis_max += step
+    if ceiling is not None:
+        axis_max = min(axis_max, ceiling)
+    ticks = [
+        round(k / steps, 4) for k in range(round(axis_min * steps), round(axis_max * steps) + 1)
+    ]
+    pitch = min(32, CHART_PLOT_HEIGHT // max(len(rows), 1))
+    bar = pitch * 5 // 8
+    return {
+        "axis_min": axis_min,
+        "axis_max": axis_max,
+        "ticks": ticks,
+        "pitch": pitch,
+        "bar": bar,
+        "label_dy": bar // 2 + 7,  # baseline of a 14 px label centred on the bar
+        "bar_colours": CHART_BAR_COLOURS[: len(legend)],
+        "legend": legend,
+    }
+
+
+def level_chart(rows: list[dict], levels: list[dict]) -> dict:
+    """惠民保 chart: 0-based axis in 10-point steps, one reference line per target level."""
+    legend = [f"未完成{levels[0]['label']}", f"已完成{levels[0]['label']}"]
+    legend.append(f"已完成{levels[-1]['label']}")
+    return chart_geometry(rows, levels, legend)
 
 
 def circular_context(
@@ -288,34 +343,46 @@ def circular_context(
 ) -> dict:
     """通报: the ranking context plus the sentences of a real circular."""
     context = ranking_context(campaign, as_of, coverage, county)
-    info = campaign["campaign"]
-    settings = campaign.get("circular", {})
     rows = context["rows"]
     floor_key = context["floor"]["key"]
     reported = [row for row in rows if row["reported"]]
     below_floor = [row for row in rows if (row.get(f"gap_{floor_key}") or 0) > 0]
     reached_floor = [row for row in reported if (row.get(f"gap_{floor_key}") or 0) == 0]
-    circular_title = settings.get("title") or f"关于{info['title']}工作进展情况的通报"
+    context.update(circular_frame(campaign, as_of, doc_number, context["title"]))
     context.update(
-        circular_title=circular_title,
-        title_parts=title_parts(circular_title),
-        attachment_title=context["title"],
-        doc_number=doc_number,
         top=reported[:TOP_COUNT],
         below_floor=below_floor,
         reached_floor=reached_floor,
-        not_reported=[row for row in rows if row["status"] == "未报送"],
-        file_errors=[row for row in rows if row["status"] == "文件错误"],
-        requirements=settings.get("requirements", []),
+        not_reported=[row for row in rows if row["status"] == NOT_REPORTED],
+        file_errors=[row for row in rows if row["status"] == FILE_ERROR],
         time_progress=to_python(county.get("time_progress")),
-        issue_date=as_of,
     )
     return context
 
 
+def circular_frame(
+    campaign: dict, as_of: datetime.date, doc_number: str | None, attachment_title: str
+) -> dict:
+    """What circular_base.html needs besides the body: title, number, requirements, date."""
+    settings = campaign.get("circular", {})
+    circular_title = (
+        settings.get("title") or f"关于{campaign['campaign']['title']}工作进展情况的通报"
+    )
+    return {
+        "circular_title": circular_title,
+        "title_parts": title_parts(circular_title),
+        "attachment_title": attachment_title,
+        "doc_number": doc_number,
+        "requirements": settings.get("requirements", []),
+        "issue_date": as_of,
+    }
+
+
 def title_parts(title: str) -> list[str]:
-    """Split a long title after its quoted programme name so lines break between phrases."""
+    """Split a long title between phrases: after its quoted programme name, else before 工作."""
     cut = title.rfind("”") + 1
+    if not 0 < cut < len(title):
+        cut = title.rfind("工作进展")
     if 0 < cut < len(title):
         return [title[:cut], title[cut:]]
     return [title]
@@ -338,6 +405,187 @@ def quality_context(
     ]
     context = common_context(campaign, as_of, title)
     context.update(title=title, summary=frame_rows(summary), groups=groups, file_errors=file_errors)
+    return context
+
+
+# --- Basic insurance (基本医保全民参保) -----------------------------------------------------
+
+
+BASIC_COUNTS = (
+    "registered",
+    "enrolled_local",
+    "enrolled_elsewhere",
+    "enrolled",
+    "unenrolled",
+    "lapsed",
+)
+
+
+def basic_rows(coverage: pd.DataFrame, county_rate: float) -> list[dict]:
+    """Coverage rows for the basic ranking: a township has data unless it sent nothing."""
+    rows = []
+    for row in frame_rows(coverage):
+        row["reported"] = row["rank"] is not None and row["rate"] is not None
+        row["below"] = row["reported"] and row["rate"] < county_rate
+        rows.append(row)
+    return rows
+
+
+def village_groups(villages: pd.DataFrame, order: list[str], county_rate: float) -> list[dict]:
+    """Villages grouped by township (in ranking order), each group with its 小计 row."""
+    if villages.empty:
+        return []
+    rows = frame_rows(villages)
+    for row in rows:
+        row["target"] = (row["unenrolled"] or 0) + (row["lapsed"] or 0)
+        row["below"] = row["rate"] is not None and row["rate"] < county_rate
+    by_township: dict[str, list[dict]] = {}
+    for row in rows:
+        by_township.setdefault(row["township"], []).append(row)
+    groups = []
+    for township in [t for t in order if t in by_township] + [
+        t for t in by_township if t not in order
+    ]:
+        members = by_township[township]
+        total = {key: sum(row[key] or 0 for row in members) for key in BASIC_COUNTS}
+        total["target"] = total["unenrolled"] + total["lapsed"]
+        total["rate"] = total["enrolled"] / total["registered"] if total["registered"] else None
+        groups.append({"township": township, "villages": members, "total": total})
+    return groups
+
+
+def basic_ranking_context(
+    campaign: dict,
+    as_of: datetime.date,
+    coverage: pd.DataFrame,
+    villages: pd.DataFrame,
+    county: dict,
+) -> dict:
+    """排名表 (basic): the Yongchun-style table, a chart against the county rate, villages."""
+    title = f"{campaign['campaign']['title']}进度排名表"
+    county_row = {key: to_python(value) for key, value in county.items()}
+    county_rate = county_row["rate"]
+    rows = basic_rows(coverage, county_rate)
+    county_line = {"rate": county_rate, "label": "全县", "rate_label": format_percent(county_rate)}
+    rates = [row["rate"] for row in rows if row["reported"]] + [county_rate]
+    # Rates sit close together (90%-97%): start the axis at a 5-point mark below the lowest.
+    axis_min = max(0.0, math.floor((min(rates) - 0.01) * 20) / 20)
+    chart = chart_geometry(
+        rows,
+        [county_line],
+        ["低于全县参保率", "达到或高于全县参保率"],
+        step=0.01 if 1 - axis_min <= 0.2 else 0.05,
+        axis_min=axis_min,
+        ceiling=1.0,
+    )
+    context = common_context(campaign, as_of, title)
+    context.update(
+        title=title,
+        rows=rows,
+        county=county_row,
+        chart=chart,
+        county_line=[county_line],
+        village_groups=village_groups(villages, [row["township"] for row in rows], county_rate),
+        file_errors=[row for row in rows if row["status"] == FILE_ERROR],
+    )
+    return context
+
+
+def basic_circular_context(
+    campaign: dict,
+    as_of: datetime.date,
+    coverage: pd.DataFrame,
+    county: dict,
+    doc_number: str | None,
+) -> dict:
+    """通报 (basic): county totals, townships below the county rate, the most unenrolled."""
+    empty_villages = pd.DataFrame()
+    context = basic_ranking_context(campaign, as_of, coverage, empty_villages, county)
+    rows = context["rows"]
+    reported = [row for row in rows if row["reported"]]
+    top_unenrolled = campaign.get("circular", {}).get("top_unenrolled", TOP_UNENROLLED)
+    most_unenrolled = sorted(reported, key=lambda row: -(row["unenrolled"] or 0))[:top_unenrolled]
+    county_unenrolled = context["county"]["unenrolled"] or 0
+    context.update(circular_frame(campaign, as_of, doc_number, context["title"]))
+    context.update(
+        top=reported[:TOP_COUNT],
+        below=[row for row in rows if row["below"]],
+        lowest=reported[-1] if reported else None,
+        most_unenrolled=most_unenrolled,
+        most_unenrolled_share=(
+            sum(row["unenrolled"] or 0 for row in most_unenrolled) / county_unenrolled
+            if county_unenrolled
+            else None
+        ),
+        not_reported=[row for row in rows if row["status"] == NOT_REPORTED],
+    )
+    return context
+
+
+# 随访名单 pagination. WeasyPrint lays out thousands of table cells slowly (8,000 people as
+# one cell each: ~50 s), so the list is paginated here and each page's people are one
+# block of text, a line per person, its fields at tab stops (tab-size: one column width in
+# style.css, table.followup-list): a few seconds for 8,000. Every field fits one column except
+# the identity number, which is fixed-width and spans two, so one tab always lands on the next
+# column. Rows per page fit A4 portrait with the 7 mm rule of table.followup-list.
+FOLLOWUP_ROWS_FIRST_PAGE = 31  # under the village heading
+FOLLOWUP_ROWS_PER_PAGE = 33
+FOLLOWUP_NAME_MAX = 4  # characters that fit one tab column; longer masked names are cut
+
+
+def followup_line(number: int, person: dict) -> str:
+    """One person as tab-separated fields: 序号, 姓名, 身份证号, 状态, 上年缴费情况."""
+    name = str(person["name_masked"])
+    if len(name) > FOLLOWUP_NAME_MAX:
+        name = name[0] + "*" * (FOLLOWUP_NAME_MAX - 1)
+    fields = [str(number), name, person["id_masked"], person["status"], person["last_year"]]
+    return "\t".join(str(field).replace("\t", " ") for field in fields)
+
+
+def followup_pages(members: pd.DataFrame) -> list[dict]:
+    """One village's people cut into pages, each page's lines as one newline-joined text."""
+    people = members[["name_masked", "id_masked", "status", "last_year"]].to_dict("records")
+    pages = []
+    start = 0
+    while start < len(people):
+        size = FOLLOWUP_ROWS_PER_PAGE if pages else FOLLOWUP_ROWS_FIRST_PAGE
+        chunk = people[start : start + size]
+        text = "\n".join(
+            followup_line(start + offset + 1, person) for offset, person in enumerate(chunk)
+        )
+        pages.append({"first": not pages, "text": text})
+        start += size
+    return pages
+
+
+def followup_context(
+    campaign: dict, as_of: datetime.date, township: str, people: pd.DataFrame
+) -> dict:
+    """随访名单: per village the masked people to visit, with counts by status."""
+    title = f"{township}基本医保未参保及断缴人员随访名单"
+    groups = []
+    for village, members in people.groupby("village", sort=False):
+        counts = members["status"].value_counts()
+        groups.append(
+            {
+                "village": village,
+                "people": len(members),
+                "unenrolled": int(counts.get("未参保", 0)),
+                "lapsed": int(counts.get("断缴", 0)),
+                "pages": followup_pages(members),
+            }
+        )
+    context = common_context(campaign, as_of, f"{title}（截至{format_date_short(as_of)}）")
+    context.update(
+        title=title,
+        township=township,
+        groups=groups,
+        total={
+            "unenrolled": sum(group["unenrolled"] for group in groups),
+            "lapsed": sum(group["lapsed"] for group in groups),
+            "people": len(people),
+        },
+    )
     return context
 
 
@@ -417,3 +665,44 @@ def render_quality_report(
     return write_pdf(
         renderer, TEMPLATES["quality"], context, Path(out_dir) / OUTPUT_FILES["quality"]
     )
+
+
+def render_basic_reports(
+    campaign: dict,
+    as_of: datetime.date,
+    coverage: pd.DataFrame,
+    villages: pd.DataFrame,
+    county: dict,
+    out_dir: Path,
+    settings: Settings,
+    doc_number: str | None = None,
+) -> dict[str, Path]:
+    """Write 排名表.pdf and 通报.pdf of a basic-insurance campaign; return their paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
+    contexts = {
+        "ranking": basic_ranking_context(campaign, as_of, coverage, villages, county),
+        "circular": basic_circular_context(campaign, as_of, coverage, county, doc_number),
+    }
+    return {
+        name: write_pdf(renderer, BASIC_TEMPLATES[name], context, out_dir / OUTPUT_FILES[name])
+        for name, context in contexts.items()
+    }
+
+
+def render_followup_list(
+    campaign: dict,
+    as_of: datetime.date,
+    township: str,
+    people: pd.DataFrame,
+    out_dir: Path,
+    settings: Settings,
+) -> Path:
+    """Write 随访名单_<township>.pdf: the masked people village cadres visit, by village."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
+    context = followup_context(campaign, as_of, township, people)
+    target = out_dir / FOLLOWUP_FILE.format(township=township)
+    return write_pdf(renderer, FOLLOWUP_TEMPLATE, context, target)
