@@ -8,8 +8,13 @@ import os
 import sys
 from datetime import date, timedelta
 
+# demo campaign -> its as-of date; data comes from flows/demo_data.py and flows/demo_basic.py
+DEMOS = {
+    "qingliu_2025_puhui": date(2024, 11, 13),
+    "yongchun_2023_basic": date(2023, 6, 3),
+    "yongchun_2023_basic_register": date(2023, 6, 3),
+}
 DEMO_CAMPAIGN = "qingliu_2025_puhui"
-DEMO_AS_OF = date(2024, 11, 13)
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -45,8 +50,9 @@ def parser() -> argparse.ArgumentParser:
     )
     serve = sub.add_parser("serve", help="按配置的时间表每晚自动运行，直到停止")
     serve.add_argument("campaign")
-    demo = sub.add_parser("demo", help="生成演示数据（清流县普惠医联保）并运行")
-    demo.add_argument("--as-of", type=_as_of, default=DEMO_AS_OF)
+    demo = sub.add_parser("demo", help="生成演示数据并运行（默认：清流县普惠医联保）")
+    demo.add_argument("campaign", nargs="?", default=DEMO_CAMPAIGN, choices=list(DEMOS))
+    demo.add_argument("--as-of", type=_as_of, help="统计截止日期（默认为演示数据的日期）")
     return p
 
 
@@ -99,6 +105,25 @@ def serve(campaign, settings) -> int:
     return EXIT_OK
 
 
+def write_demo(campaign, settings, as_of: date) -> list:
+    """The demo deliveries of a demo campaign, written into its drop zone."""
+    raw = settings.raw_dir / campaign.name
+    if campaign.kind == "puhui":
+        from flows.demo_data import write_demo_extracts
+
+        return write_demo_extracts(
+            raw, campaign.base_file, start=campaign.window_start, as_of=as_of
+        )
+    from flows import demo_basic
+
+    reference = settings.project_root / "data" / "reference" / "yongchun_2023_basic_coverage.csv"
+    writer = {
+        "counts": demo_basic.write_village_counts,
+        "register": demo_basic.write_person_register,
+    }[campaign.input_kind]
+    return writer(raw, reference, as_of=as_of)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     quiet_prefect()
@@ -106,27 +131,23 @@ def main(argv: list[str] | None = None) -> int:
     from flows.settings import get_settings
 
     settings = get_settings()
-    campaign_name = DEMO_CAMPAIGN if args.command == "demo" else args.campaign
+    campaign_name = args.campaign
     try:
         campaign = load_campaign(campaign_name, settings)
     except CampaignError as exc:
         return fail(str(exc))
 
     if args.command == "demo":
-        from flows.demo_data import write_demo_extracts
-
-        raw = settings.raw_dir / campaign.name
-        written = write_demo_extracts(
-            raw, campaign.base_file, start=campaign.window_start, as_of=args.as_of
-        )
-        print(f"演示数据：{len(written)} 个乡镇报送文件已写入 {raw}")
+        args.as_of = args.as_of or DEMOS[campaign.name]
+        written = write_demo(campaign, settings, args.as_of)
+        print(f"演示数据：{len(written)} 个乡镇报送文件已写入 {settings.raw_dir / campaign.name}")
 
     if args.command == "serve":
         return serve(campaign, settings)
 
     from flows.pipeline import run_campaign
 
-    if args.command == "demo":
+    if args.command == "demo" and campaign.kind == "puhui":
         # the campaign so far: every circular its cadence called for, then the as-of date
         dates = [
             day
@@ -136,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         dates = [*dict.fromkeys([*dates, args.as_of])]
         circular = None
     else:
-        dates, circular = [args.as_of], args.circular
+        dates, circular = [args.as_of], getattr(args, "circular", None)
     code = EXIT_OK
     for as_of in dates:
         try:

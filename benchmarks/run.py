@@ -1,0 +1,198 @@
+"""canbao's benchmarks: medians of repeated runs, printed as a table (see README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    seconds = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def line(name: str, seconds: list[float], extra: str = "") -> None:
+    median = statistics.median(seconds)
+    spread = f"{min(seconds):.3f}-{max(seconds):.3f}" if len(seconds) > 1 else ""
+    print(f"| {name} | {median:.3f} s | {spread} | {len(seconds)} | {extra} |", flush=True)
+
+
+def command(args: list[str], env: dict) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of a child process."""
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(args, env=env, check=True, capture_output=True)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return time.perf_counter() - started, max(peak, before) / 1024
+
+
+def bench_read(work: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rows = 1_000_000
+    ids = pd.Series(np.arange(rows)).map(
+        lambda i: f"350423{19500101 + i % 400000:08d}{i % 1000:03d}X"
+    )
+    frame = pd.DataFrame(
+        {"身份证号": ids, "姓名": "张三丰", "乡镇": "龙津镇", "村(居)": "城关社区",
+         "投保日期": "2024-10-16", "缴费方式": "个人缴费"}
+    )  # fmt: skip
+    utf8, gbk = work / "big_utf8.csv", work / "big_gb18030.csv"
+    frame.to_csv(utf8, index=False)
+    frame.to_csv(gbk, index=False, encoding="gb18030")
+    for path, encoding in ((utf8, "utf-8"), (gbk, "gb18030")):
+        seconds = timed(
+            lambda p=path, e=encoding: pd.read_csv(p, dtype=str, encoding=e, keep_default_na=False),
+            3,
+        )
+        line(f"read {rows} rows, pandas, {encoding}", seconds)
+    try:
+        import duckdb
+        import duckdb_extension_encodings
+    except ImportError:
+        print("| read, DuckDB | duckdb-extension-encodings not installed | | | |")
+        return
+    con = duckdb.connect()
+    extension = next(Path(duckdb_extension_encodings.__file__).parent.rglob("*.duckdb_extension"))
+    con.execute(f"INSTALL '{extension}'")
+    con.execute("LOAD encodings")
+    for path, encoding in ((utf8, "utf-8"), (gbk, "gb18030")):
+        sql = f"select * from read_csv(?, all_varchar = true, encoding = '{encoding}')"
+        try:
+            seconds = timed(lambda p=path, q=sql: con.execute(q, [str(p)]).df(), 3)
+            line(f"read {rows} rows, DuckDB, {encoding}", seconds)
+        except duckdb.Error as exc:
+            print(f"| read {rows} rows, DuckDB, {encoding} | failed | | | {str(exc)[:80]} |")
+
+
+def bench_ingest(work: Path) -> None:
+    from flows import store
+    from flows.config import load_campaign
+    from flows.demo_data import write_demo_extracts
+    from flows.ingest import discover_extracts, ingest_file
+    from flows.settings import get_settings
+
+    os.environ["CANBAO_HOME"] = str(work / "ingest")
+    settings = get_settings()
+    campaign = load_campaign("qingliu_2025_puhui", settings)
+    raw = settings.raw_dir / campaign.name
+    write_demo_extracts(
+        raw, campaign.base_file, start=date(2024, 10, 15), as_of=date(2024, 11, 13), scale=38.6,
+        delivery_every_days=30,
+    )  # fmt: skip
+    paths = discover_extracts(raw)
+
+    def ingest_all():
+        settings.database.unlink(missing_ok=True)
+        with store.connect(settings) as con, store.transaction(con):
+            return [ingest_file(con, campaign, p, settings.archive_dir, {}) for p in paths]
+
+    results = []
+    seconds = timed(lambda: results.append(ingest_all()), 3)
+    rows = sum(r.rows_read for r in results[-1])
+    rate = rows / statistics.median(seconds)
+    line(f"ingest {rows} rows in {len(paths)} files", seconds, f"{rate:,.0f} rows/s")
+
+
+def bench_render(work: Path) -> None:
+    """Each PDF of the Qingliu demo's last date, rendered 5 times in one process."""
+    from flows import pipeline, render, store
+    from flows.config import load_campaign
+    from flows.demo_data import write_demo_extracts
+    from flows.ingest import discover_extracts, ingest_file, read_base_table
+    from flows.settings import get_settings
+
+    os.environ["CANBAO_HOME"] = str(work / "render")
+    settings = get_settings()
+    campaign = load_campaign("qingliu_2025_puhui", settings)
+    as_of = date(2024, 11, 13)
+    raw = settings.raw_dir / campaign.name
+    write_demo_extracts(raw, campaign.base_file, start=campaign.window_start, as_of=as_of)
+    with store.connect(settings) as con:
+        store.replace_bases(con, campaign.name, read_base_table(campaign)[0])
+        with store.transaction(con):
+            files = [
+                ingest_file(con, campaign, p, settings.archive_dir, {})
+                for p in discover_extracts(raw)
+            ]
+    results = pipeline.compute_coverage.fn(campaign, as_of, files, True)
+    out_dir = work / "render" / "out"
+    durations: dict[str, list[float]] = {}
+    write_pdf = render.write_pdf
+
+    def timed_write(renderer, template, context, target):
+        started = time.perf_counter()
+        path = write_pdf(renderer, template, context, target)
+        durations.setdefault(target.name, []).append(time.perf_counter() - started)
+        return path
+
+    render.write_pdf = timed_write
+    try:
+        for _ in range(6):  # the first round pays for font loading: left out below
+            pipeline.render_pdfs.fn(campaign, as_of, results, out_dir)
+    finally:
+        render.write_pdf = write_pdf
+    for name, seconds in sorted(durations.items()):
+        size = (out_dir / name).stat().st_size // 1024
+        line(f"render {name}", seconds[1:], f"{size} KiB; first render {seconds[0]:.3f} s")
+
+
+def bench_demo(work: Path) -> None:
+    env = {**os.environ, "CANBAO_HOME": str(work / "demo")}
+    seconds, peak = command([PYTHON, "-m", "flows.cli", "demo"], env)
+    line("canbao demo (6 runs: the cadence's circulars)", [seconds], f"peak {peak:.0f} MiB")
+
+
+def bench_yongchun(work: Path) -> None:
+    from flows.demo_basic import write_person_register
+
+    home = work / "yongchun"
+    raw = home / "data" / "raw" / "yongchun_2023_basic_register"
+    reference = ROOT / "data" / "reference" / "yongchun_2023_basic_coverage.csv"
+    write_person_register(raw, reference, as_of=date(2023, 6, 3))
+    env = {**os.environ, "CANBAO_HOME": str(home)}
+    args = [PYTHON, "-m", "flows.cli", "run", "yongchun_2023_basic_register"]
+    args += ["--as-of", "2023-06-03"]
+    seconds, peak = command(args, env)
+    line("Yongchun register run, 578,096 people", [seconds], f"peak {peak:.0f} MiB")
+
+
+BENCHMARKS = {
+    "read": bench_read,
+    "ingest": bench_ingest,
+    "render": bench_render,
+    "demo": bench_demo,
+    "yongchun": bench_yongchun,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], default=[])
+    names = parser.parse_args().names or list(BENCHMARKS)
+    print("| benchmark | median | range | runs | note |\n| --- | --- | --- | --- | --- |")
+    with tempfile.TemporaryDirectory() as work:
+        for name in names:
+            BENCHMARKS[name](Path(work))
+
+
+if __name__ == "__main__":
+    main()
