@@ -30,6 +30,7 @@ MODELS = {
     ),
     "basic": (
         "stg_bases",
+        "stg_latest_deliveries",
         "stg_basic_village_counts",
         "stg_basic_persons",
         "int_basic_villages_counted",

@@ -19,19 +19,9 @@ from schemas import identity
 from schemas.rejects import duplicate_rejects, failure_cases, reasons_for, split_valid
 from schemas.roster import (
     REASON_DUPLICATE,
-    REASON_EXCEL_NUMBER,
-    REASON_EXCEL_TRUNCATED,
-    REASON_ID_BIRTH,
-    REASON_ID_CHECK,
-    REASON_ID_FORMAT,
-    REASON_ID_REGION,
-    id_birth_ok,
-    id_check_ok,
-    id_format_ok,
-    id_not_truncated,
     id_reasons,
-    id_region_ok,
     parse_dates,
+    person_model,
     upgrade_15_digit,
 )
 
@@ -181,44 +171,13 @@ def prepare_register(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame
 
 @functools.cache
 def register_model(window_end: date) -> type[pa.DataFrameModel]:
-    class PersonRegisterModel(pa.DataFrameModel):
-        source_row: Series[int]
-        id_number: Series[pd.StringDtype] = pa.Field(nullable=False)
-        id_upgraded: Series[bool]
-        name: Series[pd.StringDtype] = pa.Field(nullable=False)
-        township: Series[pd.StringDtype] = pa.Field(nullable=False)
-        township_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
-        village: Series[pd.StringDtype] = pa.Field(nullable=True)
+    class PersonRegisterModel(person_model(window_end)):
         scheme: Series[pd.StringDtype] = pa.Field(nullable=True)
         place: Series[pd.StringDtype] = pa.Field(nullable=True)
         paid_on: Series[pd.Timestamp] = pa.Field(nullable=True)
         paid_on_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
         paid_last_year: Series[pd.BooleanDtype] = pa.Field(nullable=False)
         paid_last_year_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
-
-        @pa.check("id_number", error=REASON_EXCEL_NUMBER)
-        def not_excel_number(cls, ids: Series[str]) -> Series[bool]:
-            return ~ids.str.contains("E+", regex=False).fillna(False)
-
-        @pa.check("id_number", error=REASON_ID_FORMAT)
-        def id_format(cls, ids: Series[str]) -> Series[bool]:
-            return id_format_ok(ids)
-
-        @pa.check("id_number", error=REASON_EXCEL_TRUNCATED)
-        def id_not_truncated(cls, ids: Series[str]) -> Series[bool]:
-            return id_not_truncated(ids)
-
-        @pa.check("id_number", error=REASON_ID_CHECK)
-        def id_check(cls, ids: Series[str]) -> Series[bool]:
-            return id_check_ok(ids)
-
-        @pa.check("id_number", error=REASON_ID_BIRTH)
-        def id_birth(cls, ids: Series[str]) -> Series[bool]:
-            return id_birth_ok(ids, window_end)
-
-        @pa.check("id_number", error=REASON_ID_REGION)
-        def id_region(cls, ids: Series[str]) -> Series[bool]:
-            return id_region_ok(ids)
 
         @pa.check("scheme", error=REASON_SCHEME)
         def known_scheme(cls, scheme: Series[str]) -> Series[bool]:
@@ -232,10 +191,6 @@ def register_model(window_end: date) -> type[pa.DataFrameModel]:
         def place_and_date_together(cls, df: pd.DataFrame) -> Series[bool]:
             has_date = df["paid_on"].notna() | df["paid_on_raw"].fillna("").str.strip().ne("")
             return has_date == df["place"].notna()
-
-        class Config:
-            strict = True
-            coerce = True
 
     return PersonRegisterModel
 

@@ -133,11 +133,10 @@ def id_region_ok(ids: pd.Series) -> pd.Series:
 
 
 @functools.cache
-def build_model(window_start: date, window_end: date) -> type[pa.DataFrameModel]:
-    """The pandera model for one campaign window (purchase dates inside it)."""
-    start, end = pd.Timestamp(window_start), pd.Timestamp(window_end)
+def person_model(window_end: date) -> type[pa.DataFrameModel]:
+    """What every person-level delivery shares: a checked identity number, a name, a township."""
 
-    class RosterModel(pa.DataFrameModel):
+    class PersonModel(pa.DataFrameModel):
         source_row: Series[int]
         id_number: Series[pd.StringDtype] = pa.Field(nullable=False)
         id_upgraded: Series[bool]
@@ -145,9 +144,6 @@ def build_model(window_start: date, window_end: date) -> type[pa.DataFrameModel]
         township: Series[pd.StringDtype] = pa.Field(nullable=False)
         township_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
         village: Series[pd.StringDtype] = pa.Field(nullable=True)
-        bought_on: Series[pd.Timestamp] = pa.Field(nullable=False)
-        bought_on_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
-        channel: Series[pd.StringDtype] = pa.Field(nullable=True)
 
         @pa.check("id_number", error=REASON_EXCEL_NUMBER)
         def not_excel_number(cls, ids: Series[str]) -> Series[bool]:
@@ -173,13 +169,26 @@ def build_model(window_start: date, window_end: date) -> type[pa.DataFrameModel]
         def id_region(cls, ids: Series[str]) -> Series[bool]:
             return id_region_ok(ids)
 
-        @pa.check("bought_on", error=REASON_DATE_OUTSIDE)
-        def in_window(cls, dates: Series[pd.Timestamp]) -> Series[bool]:
-            return dates.between(start, end) | dates.isna()
-
         class Config:
             strict = True
             coerce = True
+
+    return PersonModel
+
+
+@functools.cache
+def build_model(window_start: date, window_end: date) -> type[pa.DataFrameModel]:
+    """The 惠民保 roster model for one campaign window (purchase dates inside it)."""
+    start, end = pd.Timestamp(window_start), pd.Timestamp(window_end)
+
+    class RosterModel(person_model(window_end)):
+        bought_on: Series[pd.Timestamp] = pa.Field(nullable=False)
+        bought_on_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+        channel: Series[pd.StringDtype] = pa.Field(nullable=True)
+
+        @pa.check("bought_on", error=REASON_DATE_OUTSIDE)
+        def in_window(cls, dates: Series[pd.Timestamp]) -> Series[bool]:
+            return dates.between(start, end) | dates.isna()
 
     return RosterModel
 

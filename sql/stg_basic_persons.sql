@@ -2,16 +2,8 @@
 with persons as (
     select * from basic_persons where campaign = $campaign
 ),
-deliveries as (
-    select * from deliveries
-    where campaign = $campaign and status = 'loaded' and delivered_on <= $as_of
-),
 latest as (
-    select file_sha256
-    from deliveries
-    qualify row_number() over (
-        partition by township order by delivered_on desc, file_name desc
-    ) = 1
+    select * from stg_latest_deliveries
 )
 select
     p.id_number,

@@ -2,17 +2,8 @@
 with counts as (
     select * from basic_village_counts where campaign = $campaign
 ),
-deliveries as (
-    select * from deliveries
-    where campaign = $campaign and status = 'loaded' and delivered_on <= $as_of
-),
 latest as (
-    -- a daily summary is a snapshot: the newest one of a township replaces the older ones
-    select file_sha256
-    from deliveries
-    qualify row_number() over (
-        partition by township order by delivered_on desc, file_name desc
-    ) = 1
+    select * from stg_latest_deliveries
 )
 select
     c.township,

@@ -1,0 +1,75 @@
+from datetime import date
+
+import pandas as pd
+
+from schemas import basic, identity
+
+
+def frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    data = pd.DataFrame(rows, columns=columns).astype("string")
+    data.insert(0, "source_row", range(2, 2 + len(data)))
+    return data
+
+
+COUNT_COLUMNS = ["village", "registered", "enrolled_local", "enrolled_elsewhere", "lapsed"]
+
+
+def test_village_counts_accept_thousands_separators_and_reject_what_cannot_be_counted():
+    data = frame(
+        [
+            ("甲村", "1,000", "900", "50", "3"),
+            ("乙村", "100", "95", "10", "0"),  # 105 enrolled of 100 registered
+            ("", "10", "1", "1", "0"),
+            ("丁村", "十", "1", "1", "0"),
+            ("戊村", "20", "-1", "0", "0"),
+        ],
+        COUNT_COLUMNS,
+    )
+    valid, rejects = basic.validate_counts(basic.prepare_counts(data))
+    assert valid[["village", "registered"]].values.tolist() == [["甲村", 1000]]
+    assert rejects[["source_row", "column_name", "reason"]].values.tolist() == [
+        [3, "registered", basic.REASON_ENROLLED_ABOVE],
+        [4, "village", basic.REASON_VILLAGE_MISSING],
+        [5, "registered", basic.REASON_NOT_COUNT],
+        [6, "enrolled_local", basic.REASON_NOT_COUNT],
+    ]
+
+
+def test_a_wrong_total_row_is_reported_with_both_values():
+    data = frame([("甲村", "100", "90", "5", "1"), ("乙村", "50", "40", "5", "2")], COUNT_COLUMNS)
+    summary = frame([("合计", "150", "131", "10", "3")], COUNT_COLUMNS)
+    valid, _ = basic.validate_counts(basic.prepare_counts(data))
+    assert basic.reconcile_total(valid, summary) == [
+        "第2行合计的本地参保为 131，各行之和为 130，以各行之和为准"
+    ]
+    right = frame([("合计", "150", "130", "10", "3")], COUNT_COLUMNS)
+    assert basic.reconcile_total(valid, right) == []
+
+
+REGISTER_COLUMNS = [
+    "id_number", "name", "township", "village", "scheme", "place", "paid_on", "paid_last_year",
+]  # fmt: skip
+
+
+def test_register_rows_need_a_known_place_and_a_yes_or_no_for_last_year():
+    ids = identity.with_check_char(pd.Series(["35052519730605500", "35052520080310580"])).tolist()
+    data = frame(
+        [
+            (ids[0], "雷红", "桃城", "桃东社区", "居民医保", "本地", "2022-09-17", "是"),
+            (ids[1], "孙雪涵", "桃城镇", "桃东社区", "", "", "", "否"),
+            (ids[0], "雷红", "桃城", "桃东社区", "居民医保", "本地", "2022-09-17", "是"),
+            (ids[1], "孙雪涵", "桃城镇", "桃东社区", "", "外地", "2022-10-01", "不知道"),
+            (ids[1], "孙雪涵", "桃城镇", "桃东社区", "", "", "2022-10-01", "否"),
+        ],
+        REGISTER_COLUMNS,
+    )
+    prepared = basic.prepare_register(data, {"桃城": "桃城镇", "桃城镇": "桃城镇"})
+    valid, rejects = basic.validate_register(
+        prepared, window_end=date(2023, 6, 30), townships=["桃城镇"]
+    )
+    assert valid["paid_last_year"].tolist() == [True, False]
+    assert valid["place"].isna().tolist() == [False, True]
+    reasons = rejects.groupby("source_row")["reason"].apply(set).to_dict()
+    assert reasons[4] == {"同一人在本文件中重复出现，只计一次（首次出现在第2行）"}
+    assert reasons[5] == {basic.REASON_PLACE, basic.REASON_LAST_YEAR}
+    assert reasons[6] == {basic.REASON_PAID_WITHOUT_PLACE}
