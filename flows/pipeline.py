@@ -4,7 +4,6 @@ No `from __future__ import annotations` here: Prefect validates flow parameters 
 the real annotations (a string "date" fails when a scheduled run starts).
 """
 
-
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -191,12 +190,14 @@ def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path
     if campaign.kind == "puhui":
         paths = render.render_reports(
             campaign.raw, as_of, results.coverage, marts["mart_targets"], results.county,
-            out_dir, settings,
+            out_dir, settings, doc_number=results.doc_number, trend=marts["mart_trend"],
+            with_circular=results.doc_number is not None,
         )  # fmt: skip
     else:
         paths = render.render_basic_reports(
             campaign.raw, as_of, results.coverage, marts["mart_basic_village_coverage"],
-            results.county, out_dir, settings,
+            results.county, out_dir, settings, doc_number=results.doc_number,
+            with_circular=results.doc_number is not None,
         )  # fmt: skip
     quality = render.render_quality_report(
         campaign.raw, as_of, marts["mart_delivery_quality"], results.rejects, results.file_errors,

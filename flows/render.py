@@ -208,11 +208,26 @@ def frame_rows(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
+# Columns of mart_township_progress beyond the coverage; absent ones read as unknown.
+PROGRESS_COLUMNS = (
+    "time_progress",
+    "progress_class",
+    "increase_since_previous",
+    "increase_since_circular",
+    "previous_rank",
+    "rank_change",
+)
+BEHIND_TIME = "落后时序"
+COMPLETED = "已完成"
+
+
 def township_rows(coverage: pd.DataFrame, levels: list[dict]) -> list[dict]:
     """Coverage rows for the ranking tables, with completion of each target level."""
     rows = []
     for row in frame_rows(coverage):
         row["reported"] = row["status"] == REPORTED
+        for column in PROGRESS_COLUMNS:
+            row.setdefault(column, None)
         for level in levels:
             target = row.get(level["column"]) or 0
             row[f"completion_{level['key']}"] = row["enrolled"] / target if target else None
@@ -257,9 +272,14 @@ def assignment_context(campaign: dict, as_of: datetime.date, targets: pd.DataFra
 
 
 def ranking_context(
-    campaign: dict, as_of: datetime.date, coverage: pd.DataFrame, county: dict
+    campaign: dict,
+    as_of: datetime.date,
+    coverage: pd.DataFrame,
+    county: dict,
+    trend: pd.DataFrame | None = None,
 ) -> dict:
-    """排名表: every township with rank, targets, enrolled, rate and gaps; the county total."""
+    """排名表: every township with rank, targets, enrolled, rate, gaps and progress against
+    time; the county total; the rate chart and the trend charts (county, then townships)."""
     info = campaign["campaign"]
     levels = target_levels(campaign)
     title = f"{info['year']}年{info['county']}{program_name(campaign)}参保进度排名表"
@@ -270,6 +290,16 @@ def ranking_context(
         if key not in county_row:
             target = county_row.get(level["column"]) or 0
             county_row[key] = county_row["enrolled"] / target if target else None
+    time_progress = county_row.get("time_progress")
+    if time_progress is None:
+        time_progress = next(
+            (row["time_progress"] for row in rows if row["time_progress"] is not None), None
+        )
+    county_row["time_progress"] = time_progress
+    county_row.setdefault("progress_class", county_progress(county_row, levels[0], time_progress))
+    for key in ("increase_since_previous", "increase_since_circular"):
+        county_row.setdefault(key, None)
+    series = trend_series(trend, as_of, coverage, county_row, levels[0])
     context = common_context(campaign, as_of, title)
     context.update(
         title=title,
@@ -278,6 +308,14 @@ def ranking_context(
         floor=levels[0],
         stretch=levels[-1],
         chart=level_chart(rows, levels),
+        time_progress=time_progress,
+        trend_dates=series["dates"],
+        previous_date=series["dates"][-2] if len(series["dates"]) > 1 else None,
+        county_trend=trend_chart(series["county"], series["dates"], campaign, COUNTY_TREND),
+        township_trends=[
+            trend_chart(one, series["dates"], campaign, TOWNSHIP_TREND)
+            for one in series["townships"]
+        ],
     )
     return context
 
@@ -334,6 +372,178 @@ def level_chart(rows: list[dict], levels: list[dict]) -> dict:
     return chart_geometry(rows, levels, legend)
 
 
+def county_progress(county: dict, floor: dict, time_progress: float | None) -> str | None:
+    """The county's 进度 cell, classified as mart_township_progress classifies townships."""
+    completion = county.get(f"completion_{floor['key']}")
+    if completion is None:
+        return None
+    if completion >= 1:
+        return COMPLETED
+    if time_progress is None:
+        return None
+    return "超时序" if completion >= time_progress else BEHIND_TIME
+
+
+# --- Trend charts (排名表): enrolled by run date against the floor-target line -----------------
+
+
+@dataclass(frozen=True)
+class TrendSize:
+    """Pixel box of one trend chart (96 dpi) and how many date labels its x axis can hold."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    font: int
+    date_labels: int
+
+
+# The county chart fills a landscape page; 4 x 4 township charts fit one landscape page.
+COUNTY_TREND = TrendSize(960, 430, 90, 150, 30, 50, 14, 10)
+TOWNSHIP_TREND = TrendSize(232, 120, 44, 10, 14, 20, 10, 2)
+
+
+def trend_series(
+    trend: pd.DataFrame | None,
+    as_of: datetime.date,
+    coverage: pd.DataFrame,
+    county: dict,
+    floor: dict,
+) -> dict:
+    """mart_trend as chart series: the run dates, the county (合计) and each township in the
+    ranking order, each with its (date, enrolled) points and latest floor target. Without a
+    trend, the as-of coverage alone (one point per chart)."""
+    if trend is None or trend.empty:
+        rows = [
+            {"as_of": as_of, "township": row["township"], "enrolled": row["enrolled"],
+             "target": row.get(floor["column"]), "reported": row["status"] != NOT_REPORTED}
+            for row in frame_rows(coverage)
+        ]  # fmt: skip
+        rows.append(
+            {"as_of": as_of, "township": TOTAL_LABEL, "enrolled": county.get("enrolled"),
+             "target": county.get(floor["column"]), "reported": True}
+        )  # fmt: skip
+    else:
+        frame = trend.copy()
+        frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+        frame = frame[frame["as_of"] <= as_of].sort_values(["township", "as_of"], kind="stable")
+        rows = frame_rows(frame)
+        for row in rows:
+            row["reported"] = True
+    dates = sorted({row["as_of"] for row in rows})
+    by_township: dict[str, list[dict]] = {}
+    for row in rows:
+        by_township.setdefault(row["township"], []).append(row)
+
+    def one(township: str, label: str) -> dict:
+        points = by_township.get(township, [])
+        targets = [p["target"] for p in points if p.get("target") is not None]
+        return {
+            "township": label,
+            "points": [
+                {"as_of": p["as_of"], "enrolled": p["enrolled"]}
+                for p in points
+                if p["enrolled"] is not None and p["reported"]
+            ],
+            "target": targets[-1] if targets else None,
+        }
+
+    order = [row["township"] for row in frame_rows(coverage)]
+    return {
+        "dates": dates,
+        "county": one(TOTAL_LABEL, "全县"),
+        "townships": [one(township, township) for township in order],
+    }
+
+
+def nice_step(span: float, count: int) -> float:
+    """A 1-2-2.5-5 step that cuts ``span`` into at most about ``count`` intervals."""
+    raw = max(span, 1) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for multiple in (1, 2, 2.5, 5, 10):
+        if multiple * magnitude >= raw:
+            return max(1, multiple * magnitude)
+    return 10 * magnitude
+
+
+def date_ticks(dates: list[datetime.date], count: int) -> list[datetime.date]:
+    """At most ``count`` dates to label, evenly picked, always the first and the last."""
+    if len(dates) <= count:
+        return list(dates)
+    if count <= 2:
+        return [dates[0], dates[-1]]
+    picks = {round(k * (len(dates) - 1) / (count - 1)) for k in range(count)}
+    return [dates[k] for k in sorted(picks)]
+
+
+def pace_target(campaign: dict, day: datetime.date, target: float) -> float | None:
+    """Where time progress (时序进度) puts the enrolled count on ``day``: target x elapsed."""
+    window = campaign.get("window") or {}
+    start, deadline = window.get("start"), window.get("deadline")
+    if not isinstance(start, datetime.date) or not isinstance(deadline, datetime.date):
+        return None
+    share = ((day - start).days + 1) / ((deadline - start).days + 1)
+    return target * min(max(share, 0.0), 1.0)
+
+
+def trend_chart(series: dict, dates: list[datetime.date], campaign: dict, size: TrendSize) -> dict:
+    """Pixel geometry of one trend chart: dates on x (by calendar day), enrolled on y from 0,
+    the floor target as a horizontal line, the time-progress pace as a dashed line."""
+    plot_w = size.width - size.left - size.right
+    plot_h = size.height - size.top - size.bottom
+    target = series["target"]
+    pace = []
+    if target is not None and dates:
+        pace = [(day, pace_target(campaign, day, target)) for day in (dates[0], dates[-1])]
+        pace = [] if pace[0][1] is None else pace
+    values = [p["enrolled"] for p in series["points"]] + ([target] if target else [])
+    values += [value for _, value in pace]
+    highest = max([*values, 1])
+    step = nice_step(highest * 1.08, 4 if size.height < 200 else 6)
+    y_max = math.ceil(highest * 1.08 / step) * step
+    first, last = (dates[0], dates[-1]) if dates else (None, None)
+    days = (last - first).days if dates else 0
+
+    def x_of(day: datetime.date) -> float:
+        if not days:
+            return size.left + plot_w / 2
+        return size.left + plot_w * (day - first).days / days
+
+    def y_of(value: float) -> float:
+        return size.top + plot_h * (1 - value / y_max)
+
+    points = [
+        {"x": round(x_of(p["as_of"]), 1), "y": round(y_of(p["enrolled"]), 1), **p}
+        for p in series["points"]
+    ]
+    ticks = []
+    value = 0.0
+    while value <= y_max + 1e-9:
+        ticks.append({"value": int(value), "y": round(y_of(value), 1)})
+        value += step
+    return {
+        **series,
+        "size": size,
+        "plot_w": plot_w,
+        "plot_h": plot_h,
+        "points": points,
+        "polyline": " ".join(f"{p['x']:.1f},{p['y']:.1f}" for p in points),
+        "last": points[-1] if points else None,
+        "target_y": round(y_of(target), 1) if target is not None else None,
+        "pace": [{"x": round(x_of(day), 1), "y": round(y_of(v), 1)} for day, v in pace]
+        if len(dates) > 1
+        else [],
+        "y_ticks": ticks,
+        "x_ticks": [
+            {"x": round(x_of(day), 1), "label": format_date_short(day)}
+            for day in date_ticks(dates, size.date_labels)
+        ],
+    }
+
+
 def circular_context(
     campaign: dict,
     as_of: datetime.date,
@@ -344,18 +554,35 @@ def circular_context(
     """通报: the ranking context plus the sentences of a real circular."""
     context = ranking_context(campaign, as_of, coverage, county)
     rows = context["rows"]
+    county_row = context["county"]
     floor_key = context["floor"]["key"]
     reported = [row for row in rows if row["reported"]]
     below_floor = [row for row in rows if (row.get(f"gap_{floor_key}") or 0) > 0]
     reached_floor = [row for row in reported if (row.get(f"gap_{floor_key}") or 0) == 0]
+    time_progress = context["time_progress"]
+    completion = county_row.get(f"completion_{floor_key}")
+    lead = None
+    if time_progress is not None and completion is not None:
+        lead = Decimal(str(completion)) - Decimal(str(time_progress))
     context.update(circular_frame(campaign, as_of, doc_number, context["title"]))
     context.update(
         top=reported[:TOP_COUNT],
         below_floor=below_floor,
         reached_floor=reached_floor,
+        behind_time=[row for row in rows if row["progress_class"] == BEHIND_TIME],
+        ahead_time=[
+            row
+            for row in reported
+            if row["progress_class"] not in (BEHIND_TIME, COMPLETED, None)
+            and (row.get(f"gap_{floor_key}") or 0) > 0
+        ],
+        rank_up=[row for row in reported if str(row["rank_change"] or "").startswith("↑")],
+        rank_down=[row for row in reported if str(row["rank_change"] or "").startswith("↓")],
         not_reported=[row for row in rows if row["status"] == NOT_REPORTED],
         file_errors=[row for row in rows if row["status"] == FILE_ERROR],
-        time_progress=to_python(county.get("time_progress")),
+        increase=county_row.get("increase_since_circular"),
+        time_lead=None if lead is None else abs(lead),
+        time_ahead=None if lead is None else lead >= 0,
     )
     return context
 
@@ -374,8 +601,21 @@ def circular_frame(
         "attachment_title": attachment_title,
         "doc_number": doc_number,
         "requirements": settings.get("requirements", []),
+        "requirement_items": [requirement_parts(text) for text in settings.get("requirements", [])],
         "issue_date": as_of,
     }
+
+
+REQUIREMENT_HEADING_MAX = 16  # characters of a lead phrase set as a 楷体 heading ("压实责任。")
+
+
+def requirement_parts(text: str) -> dict:
+    """'压实责任。各乡镇要……' -> heading '压实责任。' and the rest; no short lead, no heading."""
+    text = str(text).strip()
+    cut = text.find("。") + 1
+    if 0 < cut <= REQUIREMENT_HEADING_MAX and "，" not in text[:cut] and cut < len(text):
+        return {"heading": text[:cut], "text": text[cut:]}
+    return {"heading": "", "text": text}
 
 
 def title_parts(title: str) -> list[str]:
@@ -634,16 +874,21 @@ def render_reports(
     out_dir: Path,
     settings: Settings,
     doc_number: str | None = None,
+    trend: pd.DataFrame | None = None,
+    with_circular: bool = True,
 ) -> dict[str, Path]:
-    """Write 任务表.pdf, 排名表.pdf and 通报.pdf into ``out_dir``; return their paths."""
+    """Write 任务表.pdf, 排名表.pdf and (``with_circular``) 通报.pdf into ``out_dir``; return
+    their paths. ``trend`` (mart_trend) feeds the 排名表's trend charts; without it they show
+    the as-of date alone. No 通报 means none is written: an earlier one is left alone."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
     contexts = {
         "assignment_table": assignment_context(campaign, as_of, targets),
-        "ranking": ranking_context(campaign, as_of, coverage, county),
-        "circular": circular_context(campaign, as_of, coverage, county, doc_number),
+        "ranking": ranking_context(campaign, as_of, coverage, county, trend),
     }
+    if with_circular:
+        contexts["circular"] = circular_context(campaign, as_of, coverage, county, doc_number)
     return {
         name: write_pdf(renderer, TEMPLATES[name], context, out_dir / OUTPUT_FILES[name])
         for name, context in contexts.items()
@@ -676,15 +921,16 @@ def render_basic_reports(
     out_dir: Path,
     settings: Settings,
     doc_number: str | None = None,
+    with_circular: bool = True,
 ) -> dict[str, Path]:
-    """Write 排名表.pdf and 通报.pdf of a basic-insurance campaign; return their paths."""
+    """Write 排名表.pdf and (``with_circular``) 通报.pdf of a basic-insurance campaign; return
+    their paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
-    contexts = {
-        "ranking": basic_ranking_context(campaign, as_of, coverage, villages, county),
-        "circular": basic_circular_context(campaign, as_of, coverage, county, doc_number),
-    }
+    contexts = {"ranking": basic_ranking_context(campaign, as_of, coverage, villages, county)}
+    if with_circular:
+        contexts["circular"] = basic_circular_context(campaign, as_of, coverage, county, doc_number)
     return {
         name: write_pdf(renderer, BASIC_TEMPLATES[name], context, out_dir / OUTPUT_FILES[name])
         for name, context in contexts.items()

@@ -2,117 +2,31 @@
 
 from __future__ import annotations
 
-import datetime
 import math
 import re
+import subprocess
 import time
 import tomllib
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from pypdf import PdfReader
 
 from flows.render import render_reports
 from flows.settings import PROJECT_ROOT, get_settings
-from tests.pdf import pdf_fonts, pdf_text, squeeze
+from tests.pdf import need, pdf_fonts, pdf_text, squeeze
+from tests.report.puhui_data import (
+    AS_OF,
+    ASSIGNMENTS,
+    TIME_PROGRESS,
+    build_county,
+    build_coverage,
+    build_targets,
+    build_trend,
+)
 
 CAMPAIGN_FILE = PROJECT_ROOT / "campaigns" / "qingliu_2025_puhui.toml"
-AS_OF = datetime.date(2024, 11, 13)
 A4 = (595, 842)
-
-# Qingliu's 2025 assignment table (base and targets as published, rounded up).
-ASSIGNMENTS = [
-    ("龙津镇", 20642, 4129, 6193),
-    ("温郊乡", 3432, 687, 1030),
-    ("赖坊镇", 7949, 1590, 2385),
-    ("余朋乡", 4717, 944, 1416),
-    ("林畲镇", 5506, 1102, 1652),
-    ("嵩口镇", 13816, 2764, 4145),
-    ("长校镇", 10084, 2017, 3026),
-    ("里田乡", 5103, 1021, 1531),
-    ("嵩溪镇", 13561, 2713, 4069),
-    ("田源乡", 5132, 1027, 1540),
-    ("李家乡", 8706, 1742, 2612),
-    ("灵地镇", 10059, 2012, 3018),
-    ("沙芜乡", 3593, 719, 1078),
-]
-# Made-up enrolment counts; 沙芜乡 sent nothing, 温郊乡 sent a broken file.
-ENROLLED = {
-    "龙津镇": 4861,
-    "温郊乡": None,
-    "赖坊镇": 1702,
-    "余朋乡": 1502,
-    "林畲镇": 802,
-    "嵩口镇": 2911,
-    "长校镇": 1800,
-    "里田乡": 1350,
-    "嵩溪镇": 2150,
-    "田源乡": 1106,
-    "李家乡": 1207,
-    "灵地镇": 2500,
-    "沙芜乡": None,
-}
-STATUS = {"温郊乡": "文件错误", "沙芜乡": "未报送"}
-
-
-def build_targets() -> pd.DataFrame:
-    rows = [
-        {"township": t, "base": b, "target_floor": f, "target_stretch": s}
-        for t, b, f, s in ASSIGNMENTS
-    ]
-    rows.append(
-        {
-            "township": "合计",
-            "base": sum(r["base"] for r in rows),
-            "target_floor": sum(r["target_floor"] for r in rows),
-            "target_stretch": sum(r["target_stretch"] for r in rows),
-        }
-    )
-    return pd.DataFrame(rows)
-
-
-def build_coverage() -> pd.DataFrame:
-    rows = []
-    for township, base, floor, stretch in ASSIGNMENTS:
-        enrolled = ENROLLED[township] or 0
-        rows.append(
-            {
-                "township": township,
-                "base": base,
-                "target_floor": floor,
-                "target_stretch": stretch,
-                "enrolled": enrolled,
-                "rate": enrolled / base,
-                "gap_floor": max(floor - enrolled, 0),
-                "gap_stretch": max(stretch - enrolled, 0),
-                "status": STATUS.get(township, "已报送"),
-            }
-        )
-    frame = pd.DataFrame(rows)
-    frame["reported"] = frame["status"] == "已报送"
-    frame = frame.sort_values(["reported", "rate"], ascending=[False, False]).reset_index(drop=True)
-    ranks = [i + 1 if ok else pd.NA for i, ok in enumerate(frame["reported"])]
-    frame.insert(0, "rank", pd.array(ranks, dtype="Int64"))
-    return frame.drop(columns="reported")
-
-
-def build_county(coverage: pd.DataFrame) -> dict:
-    base = int(coverage["base"].sum())
-    floor = int(coverage["target_floor"].sum())
-    stretch = int(coverage["target_stretch"].sum())
-    enrolled = int(coverage["enrolled"].sum())
-    return {
-        "base": base,
-        "target_floor": floor,
-        "target_stretch": stretch,
-        "enrolled": enrolled,
-        "rate": enrolled / base,
-        "gap_floor": max(floor - enrolled, 0),
-        "gap_stretch": max(stretch - enrolled, 0),
-        "completion_floor": enrolled / floor,
-        "completion_stretch": enrolled / stretch,
-    }
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +46,7 @@ def inputs(campaign):
         "county": build_county(coverage),
         "settings": get_settings(),
         "doc_number": "清医保〔2024〕12号",
+        "trend": build_trend(),
     }
 
 
@@ -189,6 +104,7 @@ def test_circular_sentences(rendered, inputs):
     completion = math.floor(county["completion_floor"] * 10000 + 0.5) / 100
     assert (
         f"截至11月13日，全县共有{county['enrolled']}人参保普惠医联保，"
+        f"较上期通报增加{county['increase_since_circular']}人，"
         f"完成目标任务（22467人）的{completion:.2f}%" in text
     )
     assert "清医保〔2024〕12号" in text
@@ -197,7 +113,6 @@ def test_circular_sentences(rendered, inputs):
     assert "附件：" in text
     for requirement in inputs["campaign"]["circular"]["requirements"]:
         assert squeeze(requirement) in text
-    assert "时序进度" not in text  # county has no time_progress in this fixture
 
 
 def test_circular_names_every_township_below_floor(rendered, inputs):
@@ -297,3 +212,162 @@ def test_pdf_dates_come_from_as_of(rendered):
 def page_size(page) -> tuple[int, int]:
     box = page.mediabox
     return round(float(box.width)), round(float(box.height))
+
+
+# --- Progress against time, the trend, and runs without a circular -------------------------
+
+
+def circular_pages(path: Path) -> list[str]:
+    """Squeezed text of each page of a circular."""
+    return [squeeze(page) for page in pdf_text(path).split("\f")]
+
+
+def circular_body(path: Path) -> str:
+    """The circular up to its attachment (the body officials read, not the table)."""
+    pages = circular_pages(path)
+    return "".join(page for page in pages if not page.startswith("附件"))
+
+
+def test_doc_number_on_the_first_page_between_office_and_title(rendered, inputs):
+    first = circular_pages(rendered["circular"])[0]
+    number = inputs["doc_number"]
+    assert number in first
+    office = inputs["campaign"]["office"]["issuing_office"]
+    assert first.index(office) < first.index(number) < first.index("关于")
+
+
+def test_circular_states_time_progress(rendered, inputs):
+    body = circular_body(rendered["circular"])
+    percent = f"{TIME_PROGRESS * 100:.2f}%"
+    assert f"时序进度为{percent}" in body
+    county = inputs["county"]
+    lead = (county["completion_floor"] - TIME_PROGRESS) * 100
+    assert f"超出时序进度{lead:.2f}个百分点" in body
+    # the attachment's 进度 column states it too
+    attachment = "".join(p for p in circular_pages(rendered["circular"]) if p.startswith("附件"))
+    assert f"时序{percent}" in attachment
+    for heading in ("排名变化", "较上期通报增加", "进度"):
+        assert heading in attachment
+
+
+def test_circular_names_every_township_behind_time(rendered, inputs):
+    body = circular_body(rendered["circular"])
+    coverage = inputs["coverage"]
+    behind = coverage.loc[coverage["progress_class"] == "落后时序", "township"].tolist()
+    assert len(behind) == 3
+    for township in behind:
+        assert township in body
+    assert "、".join(behind) + f"等{len(behind)}个乡（镇）落后于时序进度" in body
+
+
+def test_circular_names_townships_that_completed(rendered, inputs):
+    body = circular_body(rendered["circular"])
+    coverage = inputs["coverage"]
+    done = coverage.loc[coverage["progress_class"] == "已完成", "township"].tolist()
+    assert "、".join(done) + f"等{len(done)}个乡（镇）已完成目标任务" in body
+    assert "参保率排名前三位的是：余朋乡（31.84%）、里田乡（26.46%）、灵地镇（24.85%）" in body
+
+
+def test_circular_headings_use_heiti_and_kaiti(rendered):
+    body = circular_body(rendered["circular"])
+    for heading in (
+        "一、总体进展",
+        "二、各乡（镇）进展情况",
+        "（一）进度排名。",
+        "三、下一步工作要求",
+    ):
+        assert heading in body
+    names = {font["name"].split("+")[-1] for font in pdf_fonts(rendered["circular"])}
+    assert {"canbao-heiti", "canbao-kaiti"} <= names
+
+
+def test_circular_page_numbers_alternate_sides(rendered):
+    """ "— N —" 7 mm under the text block, one character in: right on odd, left on even."""
+    result = subprocess.run(
+        [need("pdftotext"), "-bbox", str(rendered["circular"]), "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    pages = re.findall(
+        r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', result.stdout, re.S
+    )
+    assert len(pages) >= 3
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>([^<]*)</word>')
+    for number, (width, height, words) in enumerate(pages, start=1):
+        found = [(float(x0), float(y0), float(x1)) for x0, y0, x1, text in word.findall(words)
+                 if text == str(number)]  # fmt: skip
+        x0, y0, x1 = max(found, key=lambda box: box[1])  # the lowest: the page number
+        if float(width) < float(height):  # portrait body pages: 7 mm under the 225 mm block
+            assert abs(y0 - (37 + 225 + 7) * MM) < 2
+        centre = (x0 + x1) / 2
+        if number % 2:
+            assert centre > float(width) * 0.75, f"page {number} number not on the right"
+        else:
+            assert centre < float(width) * 0.25, f"page {number} number not on the left"
+
+
+MM = 72 / 25.4
+
+
+def test_without_history_the_increase_clause_is_omitted(campaign, tmp_path):
+    coverage = build_coverage(history=False)
+    county = build_county(coverage, history=False)
+    assert county["increase_since_circular"] is None
+    paths = render_reports(
+        campaign, AS_OF, coverage, build_targets(), county, tmp_path, get_settings(),
+        doc_number="清医保〔2024〕1号", trend=build_trend(history=False),
+    )  # fmt: skip
+    body = circular_body(paths["circular"])
+    assert f"全县共有{county['enrolled']}人参保普惠医联保，完成目标任务（22467人）" in body
+    assert "较上期通报增加" not in body
+    assert "排名上升" not in body
+    # a single run date: every trend chart still renders, one point each
+    titles = trend_titles(paths["ranking"])
+    for township, *_ in ASSIGNMENTS:
+        assert titles.count(township) == 1, f"no trend chart titled {township}"
+    assert "本期为首次统计" in squeeze(pdf_text(paths["ranking"]))
+
+
+def test_without_time_progress_no_time_sentence(campaign, tmp_path):
+    coverage = build_coverage().assign(time_progress=None)
+    county = dict(build_county(build_coverage()), time_progress=None)
+    paths = render_reports(
+        campaign, AS_OF, coverage, build_targets(), county, tmp_path, get_settings(),
+    )  # fmt: skip
+    assert "时序进度为" not in circular_body(paths["circular"])
+
+
+def test_with_circular_false_writes_no_circular(inputs, tmp_path):
+    paths = render_reports(out_dir=tmp_path, **dict(inputs, with_circular=False))
+    assert set(paths) == {"assignment_table", "ranking"}
+    assert not (tmp_path / "通报.pdf").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["任务表.pdf", "排名表.pdf"]
+
+
+def trend_titles(path: Path) -> list[str]:
+    """Lines standing alone on the township trend pages: the chart titles (and axis labels)."""
+    pages = pdf_text(path).split("\f")
+    first = next(i for i, page in enumerate(pages) if "各乡（镇）参保人数变化趋势" in squeeze(page))
+    return [line.strip() for page in pages[first:] for line in page.splitlines()]
+
+
+def test_ranking_has_trend_charts_titled_by_township(rendered, inputs):
+    text = squeeze(pdf_text(rendered["ranking"]))
+    assert "全县“三明普惠医联保”参保人数变化趋势（11月3日—11月13日）" in text
+    assert "共4次统计" in text
+    titles = trend_titles(rendered["ranking"])
+    for township in inputs["coverage"]["township"]:
+        assert titles.count(township) == 1, f"no trend chart titled {township}"
+
+
+def test_ranking_table_has_progress_columns(rendered, inputs):
+    text = squeeze(pdf_text(rendered["ranking"]))
+    for heading in ("排名变化", "较上期增加", "进度", "时序38.46%"):
+        assert heading in text
+    lines = pdf_text(rendered["ranking"], layout=True).splitlines()
+    row = next(line for line in lines if "田源乡" in line).split()
+    coverage = inputs["coverage"].set_index("township")
+    assert row[:3] == ["5", "↑2", "田源乡"]
+    assert str(coverage.loc["田源乡", "increase_since_previous"]) in row
+    assert "已完成" in row
+    behind = next(line for line in lines if "李家乡" in line).split()
+    assert "↓1" in behind and "落后时序" in behind

@@ -364,3 +364,9 @@ def test_renders_are_byte_identical(inputs, rendered, followup, tmp_path, monkey
 def test_without_villages_the_ranking_stops_after_the_chart(inputs, tmp_path):
     paths = render_basic_reports(out_dir=tmp_path, **dict(inputs, villages=pd.DataFrame()))
     assert "分村（居）" not in squeeze(pdf_text(paths["ranking"]))
+
+
+def test_with_circular_false_writes_only_the_ranking(inputs, tmp_path):
+    paths = render_basic_reports(out_dir=tmp_path, **dict(inputs, with_circular=False))
+    assert set(paths) == {"ranking"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["排名表.pdf"]
