@@ -178,6 +178,11 @@ def ingest_file(
     )
     checked = kind.check(data, summary, rules)
     valid, rejects = checked.valid, checked.rejects
+    notes = list(checked.warnings)
+    if "id_upgraded" in valid and valid["id_upgraded"].any():
+        rows = valid.loc[valid["id_upgraded"], "source_row"].astype(str).tolist()
+        shown = "、".join(rows[:10]) + ("等" if len(rows) > 10 else "")
+        notes.append(f"{len(rows)} 个15位旧身份证号已按规则转换为18位（第{shown}行），请核对")
     if township is None and not valid.empty:
         township = valid["township"].mode().iloc[0]
     delivered_on = date_from_name(path.stem)
@@ -199,7 +204,7 @@ def ingest_file(
         rows_loaded=len(valid),
         rows_rejected=int(rejects["source_row"].nunique()),
         rows_summary=len(summary),
-        warnings=[f"文件 {path.name}：{w}" for w in checked.warnings],
+        warnings=[f"文件 {path.name}：{w}" for w in notes],
     )
     result.check_accounting()
     result.replaced = load_delivery(

@@ -131,14 +131,17 @@ def mask_name(value: object) -> str:
     return text[:1] + "*" * (len(text) - 1)
 
 
-def write_conflicts_csv(conflicts: pd.DataFrame, out_dir: Path) -> Path:
-    """People reported by several townships: each township sees where the person was counted."""
-    frame = conflicts.assign(
+def conflicts_for_people(conflicts: pd.DataFrame) -> pd.DataFrame:
+    """People reported by several townships, masked: each township sees where they counted."""
+    return conflicts.assign(
         id_number=conflicts["id_number"].map(mask_id),
         name=conflicts["name"].map(mask_name),
         bought_on=pd.to_datetime(conflicts["bought_on"]).dt.strftime("%Y-%m-%d"),
     )
-    return _write_csv(frame, out_dir / "conflicts.csv")
+
+
+def write_conflicts_csv(conflicts: pd.DataFrame, out_dir: Path) -> Path:
+    return _write_csv(conflicts, out_dir / "conflicts.csv")
 
 
 def sha256_of(path: Path) -> str:
@@ -193,7 +196,9 @@ def write_basic_coverage_csv(coverage: pd.DataFrame, county: dict, out_dir: Path
 
 
 def write_villages_csv(villages: pd.DataFrame, out_dir: Path) -> Path:
-    frame = villages.assign(rate=villages["rate"].map(percent))
+    frame = villages.assign(
+        rate=villages["rate"].map(percent), unenrolled_rate=villages["unenrolled_rate"].map(percent)
+    )
     return _write_csv(frame, out_dir / "villages.csv")
 
 

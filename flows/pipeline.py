@@ -18,6 +18,7 @@ from flows import store
 from flows.config import Campaign, load_campaign
 from flows.ingest import FileResult, discover_extracts, ingest_file, known_hashes, read_base_table
 from flows.outputs import (
+    conflicts_for_people,
     followup_lists,
     headline,
     rejects_for_people,
@@ -43,6 +44,7 @@ class Results:
     county: dict
     file_errors: list[dict]
     doc_number: str | None  # set when this run issues a circular (通报)
+    notes: list[str]  # what a township should check: 合计 mismatches, upgraded 15-digit numbers
 
     @property
     def coverage(self) -> pd.DataFrame:
@@ -50,6 +52,13 @@ class Results:
             if name in self.marts:
                 return self.marts[name]
         raise KeyError("no coverage mart")
+
+    @property
+    def conflicts(self) -> pd.DataFrame | None:
+        """People reported by several townships, masked (惠民保 rosters only)."""
+        if "mart_conflicts" not in self.marts:
+            return None
+        return conflicts_for_people(self.marts["mart_conflicts"])
 
     @property
     def rejects(self) -> pd.DataFrame:
@@ -150,6 +159,7 @@ def compute_coverage(
         con.execute("create or replace temp table run_file_errors as from run_file_error_rows")
         store.build_models(con, settings, params, models)
         marts = {name: store.table(con, name) for name in models if name.startswith("mart_")}
+        notes = store.delivery_notes(con, campaign.name, as_of)
         store.save_snapshot(con, campaign.kind, campaign.name, as_of)
         doc_number = None
         if circular:
@@ -171,6 +181,7 @@ def compute_coverage(
     return Results(
         marts=marts,
         doc_number=doc_number,
+        notes=notes,
         county=county,
         file_errors=[
             {"township": f.township, "file_name": f.file_name, "error": f.error}
@@ -201,7 +212,7 @@ def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path
         )  # fmt: skip
     quality = render.render_quality_report(
         campaign.raw, as_of, marts["mart_delivery_quality"], results.rejects, results.file_errors,
-        out_dir, settings,
+        out_dir, settings, conflicts=results.conflicts, notes=results.notes,
     )  # fmt: skip
     followups = []
     if campaign.input_kind == "register":
@@ -229,7 +240,7 @@ def write_tables(campaign: Campaign, results: Results, as_of: date, out_dir: Pat
         written += [
             write_coverage_csv(results.coverage, out_dir),
             write_targets_csv(marts["mart_targets"], out_dir),
-            write_conflicts_csv(marts["mart_conflicts"], out_dir),
+            write_conflicts_csv(results.conflicts, out_dir),
             write_ranking_workbook(
                 results.coverage, marts["mart_trend"], results.rejects, out_dir, as_of
             ),

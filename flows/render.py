@@ -634,6 +634,8 @@ def quality_context(
     summary: pd.DataFrame,
     rejects: pd.DataFrame,
     file_errors: list[dict],
+    conflicts: pd.DataFrame | None = None,
+    notes: list[str] | None = None,
 ) -> dict:
     """数据质量: per township the rows set aside (identity numbers already masked)."""
     info = campaign["campaign"]
@@ -644,7 +646,14 @@ def quality_context(
         for township in dict.fromkeys(r["township"] for r in rows)
     ]
     context = common_context(campaign, as_of, title)
-    context.update(title=title, summary=frame_rows(summary), groups=groups, file_errors=file_errors)
+    context.update(
+        title=title,
+        summary=frame_rows(summary),
+        groups=groups,
+        file_errors=file_errors,
+        conflicts=frame_rows(conflicts) if conflicts is not None else [],
+        notes=notes or [],
+    )
     return context
 
 
@@ -903,10 +912,12 @@ def render_quality_report(
     file_errors: list[dict],
     out_dir: Path,
     settings: Settings,
+    conflicts: pd.DataFrame | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
     """Write 数据质量.pdf: what each township must fix and resend."""
     renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
-    context = quality_context(campaign, as_of, summary, rejects, file_errors)
+    context = quality_context(campaign, as_of, summary, rejects, file_errors, conflicts, notes)
     return write_pdf(
         renderer, TEMPLATES["quality"], context, Path(out_dir) / OUTPUT_FILES["quality"]
     )

@@ -211,3 +211,14 @@ def circular_number(
             "insert into circulars values (?, ?, ?, ?)", [campaign, as_of, number, doc_number]
         )
     return doc_number
+
+
+def delivery_notes(con: duckdb.DuckDBPyConnection, campaign: str, as_of) -> list[str]:
+    """Warnings recorded with the deliveries known on the as-of date, in delivery order."""
+    rows = con.execute(
+        "select warnings from deliveries where campaign = ? and status = 'loaded'"
+        " and delivered_on <= ? and coalesce(warnings, '') <> ''"
+        " order by delivered_on, file_name",
+        [campaign, as_of],
+    ).fetchall()
+    return [line for (text,) in rows for line in text.split("\n")]

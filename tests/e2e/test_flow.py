@@ -208,3 +208,28 @@ def test_quality_report_lists_every_reject_in_pdf_and_xlsx(demo_home, prefect_se
     body = [r for r in rows[1 : 1 + len(rejects)]]
     assert [r[6] for r in body] == rejects["reason"].tolist()
     assert [int(r[3]) for r in body] == rejects["row"].astype(int).tolist()
+
+
+def test_people_in_two_townships_and_old_numbers_reach_the_quality_report(
+    demo_home, prefect_server
+):
+    from tests.pdf import pdf_text, squeeze
+
+    raw = demo_home.raw_dir / QINGLIU
+    someone = read_csv(sorted(raw.glob("嵩口镇_*.csv"))[0]).iloc[0]
+    id_column = next(c for c in someone.index if "号" in c)
+    old = "350423900307123"  # 15 digits: 1990-03-07
+    (raw / "温郊乡_2024-11-12.csv").write_text(
+        "身份证号,姓名,乡镇,村居,投保日期,缴费方式\n"
+        f"{someone[id_column]},张三,温郊乡,温郊村,2024-11-12,个人缴费\n"
+        f"{old},李四,温郊乡,温郊村,2024-11-12,个人缴费\n",
+        encoding="utf-8",
+    )
+    summary = run_campaign(QINGLIU, AS_OF)
+    conflicts = read_csv(summary.out_dir / "conflicts.csv")
+    assert sorted(conflicts["township"]) == ["嵩口镇", "温郊乡"]
+    assert set(conflicts["counted_in"]) == {"嵩口镇"}  # bought there first
+    text = squeeze(pdf_text(summary.out_dir / "数据质量.pdf"))
+    masked = conflicts["id_number"].iloc[0]
+    assert masked in text and "被多个乡（镇）报送的人员" in text
+    assert "15位旧身份证号已按规则转换为18位（第3行）" in text
