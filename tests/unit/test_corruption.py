@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,11 +104,19 @@ def test_damaged_files_never_crash_and_rows_add_up(
         payload = payload[: data.draw(st.integers(0, len(payload)))]
     path: Path = tmp_path_factory.mktemp("damaged") / "龙津镇_2024-10-20.csv"
     path.write_bytes(payload)
+    assert_accounted_for(path)
+
+
+def assert_accounted_for(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """Read, split and validate one file: a file error naming it, or every row accounted for.
+
+    Returns the rows that would load.
+    """
     try:
-        extract = read_extract(path, LOOKUP)
+        extract = read_extract(path, LOOKUP, sheet)
     except ExtractError as exc:
         assert path.name in str(exc)  # a readable reason that names the file
-        return
+        return pd.DataFrame({"id_number": []})
     data, summary = split_summary_rows(extract.frame)
     prepared = prepare_roster(data, ALIASES)
     valid, rejects = validate_roster(
@@ -124,3 +133,44 @@ def test_damaged_files_never_crash_and_rows_add_up(
         checks = identity.check_chars(valid["id_number"].str.slice(0, 17))
         assert (checks == valid["id_number"].str.slice(17)).all()
     assert rejects["reason"].str.len().gt(0).all()
+    return valid
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    count=st.integers(1, 20),
+    damages=st.lists(st.tuples(damage, st.integers(0, 100)), max_size=5),
+    title_rows=st.integers(0, 2),
+    numeric_ids=st.booleans(),
+    notes_sheet_first=st.booleans(),
+    data=st.data(),
+)
+def test_damaged_workbooks_never_crash_and_rows_add_up(
+    tmp_path_factory, count, damages, title_rows, numeric_ids, notes_sheet_first, data
+):
+    """Workbooks as townships make them: title rows, a notes sheet, IDs Excel made numbers."""
+    rows = clean_lines(count)
+    for kind, at in damages:
+        if kind != "truncate_bytes":
+            rows = apply(rows, kind, at, data)
+    path: Path = tmp_path_factory.mktemp("damaged") / "龙津镇_2024-10-20.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    if notes_sheet_first:
+        book.add_worksheet("填表说明").write(0, 0, "身份证号请设为文本格式")
+    sheet = book.add_worksheet("花名册")
+    for line in range(title_rows):
+        sheet.merge_range(line, 0, line, len(HEADER) - 1, f"2025年龙津镇参保花名册（{line + 1}）")
+    sheet.write_row(title_rows, 0, HEADER)
+    for offset, row in enumerate(rows, start=title_rows + 1):
+        for column, value in enumerate(row):
+            if numeric_ids and column == 1 and value.isdigit():
+                sheet.write_number(offset, column, float(value))  # what Excel does to a long number
+            else:
+                sheet.write_string(offset, column, value)
+    book.close()
+    # with a notes sheet first, the campaign names the data sheet in its config
+    valid = assert_accounted_for(path, "花名册" if notes_sheet_first else None)
+    written_as_numbers = {r[1] for r in rows if numeric_ids and r[1].isdigit()}
+    assert written_as_numbers.isdisjoint(valid["id_number"])  # never guessed back
