@@ -128,12 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     quiet_prefect()
     from flows.config import CampaignError, load_campaign
+    from flows.ingest import read_base_table
     from flows.settings import get_settings
 
     settings = get_settings()
     campaign_name = args.campaign
     try:
         campaign = load_campaign(campaign_name, settings)
+        read_base_table(campaign)  # a broken base table is the official's to fix: say so now
     except CampaignError as exc:
         return fail(str(exc))
 

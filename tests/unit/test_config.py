@@ -1,0 +1,62 @@
+"""Campaign files as officials edit them: mistakes come back as one Chinese sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.cli import main
+from flows.config import CampaignError, load_campaign
+from flows.settings import PROJECT_ROOT, get_settings
+
+QINGLIU = (PROJECT_ROOT / "campaigns" / "qingliu_2025_puhui.toml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def campaigns(tmp_path, monkeypatch):
+    monkeypatch.setenv("CANBAO_HOME", str(tmp_path))
+    monkeypatch.setenv("CANBAO_CAMPAIGNS", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (('rounding = "ceil"', 'rounding = "up"'), "取整规则 rounding = “up” 无效"),
+        (('total = "sum_of_townships"', 'total = "sum"'), "合计规则 total = “sum” 无效"),
+        (('rate = "0.20"', 'rate = "20%"'), "任务档次“目标任务”的比例无效：20%"),
+        (('rate = "0.30"', 'rate = "30"'), "任务档次“力争任务”的比例应在 0 到 1 之间：30"),
+        (('county_code = "350423"', 'county_code = "999999"'), "没有行政区划代码为 999999 的乡镇"),
+        (("deadline = 2024-12-31", "deadline = 2024-10-01"), "活动截止日期应晚于开始日期"),
+        (('kind = "puhui"', 'kind = "other"'), "活动类型 kind = “other” 无效"),
+        (("[window]", "[windw]"), "缺少必填项 window"),
+        (("[campaign]", "[campaign"), "格式有误"),
+    ],
+)
+def test_config_mistakes_are_named(campaigns, edit, message):
+    (campaigns / "c.toml").write_text(QINGLIU.replace(*edit), encoding="utf-8")
+    with pytest.raises(CampaignError, match=message):
+        load_campaign("c", get_settings())
+
+
+def test_a_base_table_that_is_missing_stops_the_cli_with_one_line(campaigns, capsys):
+    broken = QINGLIU.replace(
+        "data/reference/qingliu_2025_puhui_assignments.csv", "data/reference/nope.csv"
+    )
+    (campaigns / "c.toml").write_text(broken, encoding="utf-8")
+    assert main(["run", "c", "--as-of", "2024-11-13"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("错误：找不到基数表") and "nope.csv" in err[0]
+
+
+def test_short_names_and_the_circular_cadence(campaigns):
+    from datetime import date
+
+    yongchun = (PROJECT_ROOT / "campaigns" / "yongchun_2023_basic.toml").read_text("utf-8")
+    (campaigns / "y.toml").write_text(yongchun, encoding="utf-8")
+    campaign = load_campaign("y", get_settings())
+    assert campaign.township_aliases["桃城"] == "桃城镇"
+    assert campaign.display_name("坑仔口镇") == "坑仔口" and campaign.display_name("合计") == "合计"
+    # every 5th day of the window, counting its first day as day 1 (2022-09-01)
+    assert campaign.is_circular_day(date(2022, 9, 5))
+    assert not campaign.is_circular_day(date(2022, 9, 6))
+    assert not campaign.is_circular_day(date(2022, 8, 27))
