@@ -218,14 +218,15 @@ def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path
     if campaign.input_kind == "register":
         lists = followup_lists(marts["mart_followup"])
         logger = get_run_logger()
-        for number, (township, people) in enumerate(lists.items(), start=1):
-            logger.info("[%d/%d] 随访名单：%s，%d 人", number, len(lists), township, len(people))
-            followups.append(
-                render.render_followup_list(
-                    campaign.raw, as_of, township, people, out_dir / "随访名单", settings
-                )
-            )
-    return [*paths.values(), quality, *followups]
+        for number, path in enumerate(
+            render.render_followup_lists(
+                campaign.raw, as_of, lists, out_dir / "随访名单", settings
+            ),
+            start=1,
+        ):
+            logger.info("[%d/%d] 随访名单：%s", number, len(lists), path.name)
+            followups.append(path)
+    return [*paths.values(), quality, *sorted(followups)]
 
 
 @task(cache_policy=NO_CACHE)

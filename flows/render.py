@@ -11,8 +11,10 @@ Output is deterministic: PDF dates come from ``as_of``, never from the clock.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import math
+import multiprocessing
 import os
 import re
 from collections.abc import Iterator
@@ -963,3 +965,34 @@ def render_followup_list(
     context = followup_context(campaign, as_of, township, people)
     target = out_dir / FOLLOWUP_FILE.format(township=township)
     return write_pdf(renderer, FOLLOWUP_TEMPLATE, context, target)
+
+
+def render_followup_lists(
+    campaign: dict,
+    as_of: datetime.date,
+    lists: dict[str, pd.DataFrame],
+    out_dir: Path,
+    settings: Settings,
+) -> Iterator[Path]:
+    """Every township's follow-up list, one process per core; yields paths as they finish.
+
+    Rendering is CPU-bound and WeasyPrint holds the GIL, so threads would not help; fresh
+    (spawned) processes share nothing with the flow's own threads.
+    """
+    workers = min(len(lists), os.cpu_count() or 1)
+    if workers <= 1:
+        for township, people in lists.items():
+            yield render_followup_list(campaign, as_of, township, people, out_dir, settings)
+        return
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # biggest lists first, so that no core is left with a long one at the end
+        order = sorted(lists, key=lambda township: -len(lists[township]))
+        futures = [
+            pool.submit(
+                render_followup_list, campaign, as_of, township, lists[township], out_dir, settings
+            )
+            for township in order
+        ]
+        for future in concurrent.futures.as_completed(futures):
+            yield future.result()
