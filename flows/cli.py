@@ -69,13 +69,9 @@ def report(summary) -> int:
     if summary.doc_number:
         print(f"通报：{summary.doc_number}")
     failed = [f for f in summary.files if f.status == "file_error"]
-    if failed:
-        for f in failed:
-            print(f"文件错误：{f.error}", file=sys.stderr)
-        return fail(
-            f"{len(failed)} 个文件无法读取，本次结果不完整（其余乡镇已正常统计）", EXIT_PARTIAL
-        )
-    return EXIT_OK
+    for f in failed:  # one line per file: which file, why, and what it means for the run
+        fail(f"{f.error}；该文件未计入，其余乡镇已正常统计，本次结果不完整", EXIT_PARTIAL)
+    return EXIT_PARTIAL if failed else EXIT_OK
 
 
 def serve(campaign, settings) -> int:

@@ -137,8 +137,10 @@ def test_cli_unreadable_extract_names_the_file_and_exits_non_zero(home):
     (raw / "龙津镇_2024-11-13.csv").write_bytes(b"\xff\xfe\x00garbage\x00")
     result = canbao("run", QINGLIU, "--as-of", "2024-11-13", env_home=home.home)
     assert result.returncode == 1
-    errors = [line for line in result.stderr.splitlines() if line.startswith(("错误", "文件错误"))]
-    assert errors[0].startswith("文件错误：文件 龙津镇_2024-11-13.csv")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("错误")]
+    assert len(errors) == 1
+    assert errors[0].startswith("错误：文件 龙津镇_2024-11-13.csv")
+    assert errors[0].endswith("本次结果不完整")
     assert "Traceback" not in result.stdout + result.stderr
 
 
