@@ -155,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         dates = [*dict.fromkeys([*dates, args.as_of])]
         circular = None
     else:
-        dates, circular = [args.as_of], getattr(args, "circular", None)
+        # a one-date demo shows its circular too; otherwise the cadence or --circular decides
+        dates = [args.as_of]
+        circular = True if args.command == "demo" else args.circular
     code = EXIT_OK
     for as_of in dates:
         try:

@@ -29,8 +29,9 @@ def read_csv(path):
 
 def test_counts_path_reproduces_the_published_yongchun_table(home, prefect_server):
     write_village_counts(home.raw_dir / "yongchun_2023_basic", YONGCHUN, as_of=AS_OF)
-    summary = run_campaign("yongchun_2023_basic", AS_OF)
+    summary = run_campaign("yongchun_2023_basic", AS_OF, circular=True)
     assert summary.status == "complete"
+    assert summary.doc_number == "永医保〔2023〕1号"
     coverage = read_csv(summary.out_dir / "coverage.csv")
     reference = read_csv(YONGCHUN)
     assert coverage[REFERENCE_COLUMNS].values.tolist() == reference.values.tolist()
@@ -49,6 +50,13 @@ def test_counts_path_reproduces_the_published_yongchun_table(home, prefect_serve
     text = squeeze(pdf_text(summary.out_dir / "排名表.pdf"))
     assert all(name in text for name in reference["township"][:-1])
     assert "578096" in text and "93.86%" in text
+    circular = squeeze(pdf_text(summary.out_dir / "通报.pdf"))
+    below = reference[:-1][reference["rate"][:-1].str.rstrip("%").astype(float) < 93.86]
+    assert len(below) == 11 and all(name in circular for name in below["township"])
+    assert "等11个乡镇参保率低于全县平均水平" in circular
+    assert "低于全县平均水平" in circular and "永医保〔2023〕1号" in circular
+    most_unenrolled = reference[:-1].sort_values("unenrolled", key=lambda s: -s.astype(int))
+    assert all(name in circular for name in most_unenrolled["township"][:3])
 
 
 @pytest.fixture
