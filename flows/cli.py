@@ -34,8 +34,15 @@ def _as_of(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
 
 
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """Command-line mistakes in one Chinese line, exit code 2 like every usage error."""
+
+    def error(self, message: str) -> None:
+        self.exit(EXIT_USAGE, f"错误：命令行参数有误（{message}）；用法见 canbao --help\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ChineseArgumentParser(
         prog="canbao", description="参保活动数据处理：入库、校验、统计、出报告"
     )
     sub = p.add_subparsers(dest="command", required=True)

@@ -60,3 +60,12 @@ def test_short_names_and_the_circular_cadence(campaigns):
     assert campaign.is_circular_day(date(2022, 9, 5))
     assert not campaign.is_circular_day(date(2022, 9, 6))
     assert not campaign.is_circular_day(date(2022, 8, 27))
+
+
+def test_command_line_mistakes_are_one_chinese_line(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["run", "qingliu_2025_puhui", "--as-of", "2024-13-01"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("错误：命令行参数有误")
+    assert "日期格式应为 YYYY-MM-DD：2024-13-01" in err[0]
