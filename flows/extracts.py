@@ -39,7 +39,6 @@ class Extract:
     """One township file, read: canonical columns as text plus `source_row`."""
 
     path: Path
-    sha256: str
     frame: pd.DataFrame
     sheet: str | None
     encoding: str | None
@@ -83,7 +82,7 @@ def read_extract(
         raise
     except Exception as exc:  # any parser failure is a file the township must resend
         raise ExtractError(f"文件 {path.name} 无法读取：{type(exc).__name__}: {exc}") from exc
-    return Extract(path, file_sha256(path), frame, sheet_name, encoding, header_row)
+    return Extract(path, frame, sheet_name, encoding, header_row)
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,13 @@ def ingest_file(
     """Read, check and load one file unless this exact file was loaded before."""
     kind = KINDS[campaign.input_kind]
     township = township_from_name(path.stem, campaign)
+    digest = file_sha256(path) if path.is_file() else ""
+    if digest in known:  # the same bytes again: nothing to read, nothing counted twice
+        township, delivered_on, read, loaded, rejected, summary = known[digest]
+        return FileResult(
+            path.name, digest, "already_loaded", township, delivered_on,
+            read, loaded, rejected, summary,
+        )  # fmt: skip
     try:
         extract = read_extract(
             path,
@@ -160,14 +167,7 @@ def ingest_file(
                 f"文件 {path.name} 无法确定所属乡镇：文件名中没有乡镇名称，表中也没有乡镇列"
             )
     except ExtractError as exc:
-        digest = file_sha256(path) if path.is_file() else ""
         return FileResult(path.name, digest, "file_error", township, error=str(exc))
-    if extract.sha256 in known:
-        township, delivered_on, read, loaded, rejected, summary = known[extract.sha256]
-        return FileResult(
-            path.name, extract.sha256, "already_loaded", township, delivered_on,
-            read, loaded, rejected, summary,
-        )  # fmt: skip
     data, summary = split_summary_rows(extract.frame)
     rules = Rules(
         township_aliases=campaign.township_aliases,
@@ -191,12 +191,12 @@ def ingest_file(
         has_dates = dates is not None and dates.notna().any()
         delivered_on = dates.max().date() if has_dates else campaign.window_start
     archive_dir.mkdir(parents=True, exist_ok=True)
-    archived = archive_dir / f"{extract.sha256}{path.suffix.lower()}"
+    archived = archive_dir / f"{digest}{path.suffix.lower()}"
     if not archived.exists():
         shutil.copyfile(path, archived)
     result = FileResult(
         file_name=path.name,
-        sha256=extract.sha256,
+        sha256=digest,
         status="loaded",
         township=township,
         delivered_on=delivered_on,
@@ -212,7 +212,7 @@ def ingest_file(
         kind.table,
         {
             "campaign": campaign.name,
-            "file_sha256": extract.sha256,
+            "file_sha256": digest,
             "file_name": path.name,
             "archived_as": archived.name,
             "township": township,
@@ -228,7 +228,7 @@ def ingest_file(
         valid,
         rejects.assign(value=rejects["value"].astype("string")),
     )
-    known[extract.sha256] = (
+    known[digest] = (
         township, delivered_on, result.rows_read, result.rows_loaded, result.rows_rejected,
         result.rows_summary,
     )  # fmt: skip
