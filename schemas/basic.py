@@ -15,14 +15,13 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas import identity
 from schemas.rejects import duplicate_rejects, failure_cases, reasons_for, split_valid
 from schemas.roster import (
     REASON_DUPLICATE,
     id_reasons,
     parse_dates,
+    person_columns,
     person_model,
-    upgrade_15_digit,
 )
 
 COUNT_FIELDS = ("registered", "enrolled_local", "enrolled_elsewhere", "lapsed")
@@ -145,19 +144,12 @@ def reconcile_total(valid: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
 
 
 def prepare_register(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
-    text = raw.astype({c: "string" for c in raw.columns if c != "source_row"})
-    ids, upgraded = upgrade_15_digit(identity.normalize(text["id_number"]))
-    township_raw = text["township"].str.replace(r"\s", "", regex=True)
+    text, person = person_columns(raw, aliases)
     blank = pd.Series(pd.NA, index=raw.index, dtype="string")
     last_year = text.get("paid_last_year", blank).str.strip()
     return pd.DataFrame(
         {
-            "source_row": raw["source_row"].astype("int64"),
-            "id_number": ids,
-            "id_upgraded": upgraded.astype(bool),
-            "name": text["name"].str.replace(r"\s", "", regex=True).mask(lambda s: s == ""),
-            "township": township_raw.map(aliases).astype("string"),
-            "township_raw": township_raw,
+            **person,
             "village": text.get("village", blank).str.strip().mask(lambda s: s == ""),
             "scheme": text.get("scheme", blank).str.strip().mask(lambda s: s == ""),
             "place": text.get("place", blank).str.strip().mask(lambda s: s == ""),

@@ -68,26 +68,34 @@ def upgrade_15_digit(ids: pd.Series) -> tuple[pd.Series, pd.Series]:
     return ids, old
 
 
-def prepare_roster(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
-    """Typed columns from text columns; the original text of checked fields is kept beside them."""
+def person_columns(raw: pd.DataFrame, aliases: dict[str, str]) -> tuple[pd.DataFrame, dict]:
+    """(the text of every column, the prepared columns every person-level kind shares)."""
     text = raw.astype({c: "string" for c in raw.columns if c != "source_row"})
     ids, upgraded = upgrade_15_digit(identity.normalize(text["id_number"]))
     township_raw = text["township"].str.replace(r"\s", "", regex=True)
-    prepared = pd.DataFrame(
+    return text, {
+        "source_row": raw["source_row"].astype("int64"),
+        "id_number": ids,
+        "id_upgraded": upgraded.astype(bool),
+        "name": text["name"].str.replace(r"\s", "", regex=True).mask(lambda s: s == ""),
+        "township": township_raw.map(aliases).astype("string"),
+        "township_raw": township_raw,
+    }
+
+
+def prepare_roster(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
+    """Typed columns from text columns; the original text of checked fields is kept beside them."""
+    text, person = person_columns(raw, aliases)
+    blank = pd.Series(pd.NA, index=raw.index, dtype="string")
+    return pd.DataFrame(
         {
-            "source_row": raw["source_row"].astype("int64"),
-            "id_number": ids,
-            "id_upgraded": upgraded.astype(bool),
-            "name": text["name"].str.replace(r"\s", "", regex=True).mask(lambda s: s == ""),
-            "township": township_raw.map(aliases).astype("string"),
-            "township_raw": township_raw,
-            "village": text.get("village", pd.Series(pd.NA, index=raw.index, dtype="string")),
+            **person,
+            "village": text.get("village", blank),
             "bought_on": parse_dates(text["bought_on"]),
             "bought_on_raw": text["bought_on"],
-            "channel": text.get("channel", pd.Series(pd.NA, index=raw.index, dtype="string")),
+            "channel": text.get("channel", blank),
         }
     )
-    return prepared
 
 
 def _applicable_ids(ids: pd.Series) -> pd.Series:
