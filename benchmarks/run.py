@@ -134,7 +134,7 @@ def bench_render(work: Path) -> None:
     raw = settings.raw_dir / campaign.name
     write_demo_extracts(raw, campaign.base_file, start=campaign.window_start, as_of=as_of)
     with store.connect(settings) as con:
-        store.replace_bases(con, campaign.name, read_base_table(campaign)[0])
+        store.replace_bases(con, campaign.name, read_base_table(campaign).bases)
         with store.transaction(con):
             files = [
                 ingest_file(con, campaign, p, settings.archive_dir, {})

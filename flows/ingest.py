@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -12,9 +15,22 @@ import duckdb
 import pandas as pd
 
 from flows.config import Campaign, CampaignError
-from flows.extracts import EXTRACT_SUFFIXES, ExtractError, file_sha256, read_extract
+from flows.extracts import (
+    EXTRACT_SUFFIXES,
+    HEADER_SCAN_ROWS,
+    Extract,
+    ExtractError,
+    file_sha256,
+    read_extract,
+)
 from flows.store import load_delivery
-from schemas.headers import alias_lookup, normalize_header
+from schemas.headers import (
+    BASE_HEADERS,
+    BASE_REQUIRED,
+    CANONICAL_LABELS,
+    alias_lookup,
+    normalize_header,
+)
 from schemas.kinds import KINDS, Rules
 from schemas.rows import split_summary_rows
 
@@ -60,55 +76,178 @@ def discover_extracts(raw_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def read_base_table(campaign: Campaign) -> tuple[pd.DataFrame, list[str]]:
-    """The campaign's base table: (township, position, base) plus warnings about its 合计 row."""
+@dataclass(frozen=True)
+class BaseTable:
+    """The campaign's base table as read: one row per township, and what its 合计 row said."""
+
+    bases: pd.DataFrame  # township, position (1..n in file order), base (int64)
+    stated_total: int | None  # the 合计/总计 row's base as written, if the file has one
+    summed_total: int
+    file_name: str | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def total_mismatch(self) -> bool:
+        return self.stated_total is not None and self.stated_total != self.summed_total
+
+
+_COUNT = re.compile(r"[0-9]+(?:\.0*)?")
+_TOTAL_WORDS = ("合计", "总计")
+
+
+def parse_count(text: object) -> int | None:
+    """A count as typed: "12,345", "１２，３４５" or "12345.0" is 12345; anything else None."""
+    if text is None or text is pd.NA:
+        return None
+    cleaned = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(text))).replace(",", "")
+    return int(cleaned.split(".")[0]) if _COUNT.fullmatch(cleaned) else None
+
+
+def read_base_table(campaign: Campaign) -> BaseTable:
+    """The campaign's base table, read like a township extract (encodings, title rows, 合计).
+
+    Every fault of the file is reported at once: one Chinese line each, in one CampaignError.
+    """
     path = campaign.base_file
     if path is None:  # the township list alone (全民参保: the population comes with the data)
         names = list(campaign.township_names)
-        return pd.DataFrame(
+        bases = pd.DataFrame(
             {"township": names, "position": range(1, len(names) + 1), "base": None}
-        ), []
+        )
+        return BaseTable(bases, stated_total=None, summed_total=0, file_name=None)
     if not path.is_file():
         raise CampaignError(f"找不到基数表 {path}")
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raw = pd.read_excel(path, dtype=str, engine="calamine")
-    else:
-        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    raw.columns = [normalize_header(c) for c in raw.columns]
-    township_col = normalize_header(campaign.base_township_column)
-    base_col = normalize_header(campaign.base_column)
-    for column in (township_col, base_col):
-        if column not in raw.columns:
-            raise CampaignError(f"基数表 {path.name} 缺少列“{column}”")
-    names = raw[township_col].fillna("").str.replace(r"\s", "", regex=True)
-    counts = pd.to_numeric(raw[base_col].str.replace(",", "", regex=False), errors="coerce")
-    is_total = names.isin(["合计", "总计", "小计"])
-    warnings = []
-    bad = ~is_total & (counts.isna() | (counts <= 0))
-    if bad.any():
-        raise CampaignError(
-            f"基数表 {path.name} 中以下乡镇的基数不是正整数：{'、'.join(names[bad])}"
-        )
-    resolved = names[~is_total].map(campaign.township_aliases)
-    unknown = names[~is_total][resolved.isna()]
-    if not unknown.empty:
-        raise CampaignError(
-            f"基数表 {path.name} 中有不在本县乡镇名录中的乡镇：{'、'.join(unknown)}"
-        )
+    extract = _read_base_extract(campaign, path)
+    data, summary = split_summary_rows(extract.frame)
+    label = f"基数表 {path.name}"
+    overlong = _overlong_rows(path, extract)
+    faults: list[str] = []
+    rows: list[tuple[int, str, int]] = []  # source row, township, base
+    seen: dict[str, list[int]] = {}
+    for record in data.itertuples(index=False):
+        row, written = int(record.source_row), _text(record.township)
+        name, count_text = re.sub(r"\s", "", written), _text(record.base)
+        if not name and not count_text:  # an unused numbered line of a template
+            continue
+        township = campaign.township_aliases.get(name)
+        if not name:
+            faults.append(f"{label} 第{row}行缺少乡镇名称（基数为“{count_text}”）")
+        elif township is None:
+            faults.append(f"{label} 第{row}行的乡镇“{written}”不在{campaign.county}乡镇名录中")
+        else:
+            seen.setdefault(township, []).append(row)
+        count = parse_count(count_text)
+        if row in overlong:
+            faults.append(
+                f"{label} 第{row}行的列数多于表头（多出“{overlong[row]}”）："
+                "CSV 中带逗号的数字（如 12,345）须加引号，或去掉逗号"
+            )
+        elif not count_text:
+            faults.append(f"{label} 第{row}行（{written}）的基数为空")
+        elif count is None or count <= 0:
+            faults.append(f"{label} 第{row}行（{written}）的基数“{count_text}”不是正整数")
+        elif township is not None:
+            rows.append((row, township, count))
+    for township, where in seen.items():
+        if len(where) > 1:
+            shown = "、".join(f"第{r}行" for r in where)
+            faults.append(f"{label} 中乡镇“{township}”出现了{len(where)}次：{shown}")
+    stated_total = None
+    totals = summary[summary.apply(_is_total_row, axis=1)] if not summary.empty else summary
+    if not totals.empty:
+        first = totals.iloc[0]
+        if int(first["source_row"]) in overlong:
+            row = int(first["source_row"])
+            faults.append(
+                f"{label} 第{row}行（合计）的列数多于表头（多出“{overlong[row]}”）："
+                "CSV 中带逗号的数字（如 12,345）须加引号，或去掉逗号"
+            )
+        stated_total = parse_count(_text(first["base"]))
+    if not faults and not rows:
+        faults.append(f"{label} 中没有任何乡镇的基数")
+    if faults:
+        raise CampaignError("\n".join(faults))
     bases = pd.DataFrame(
         {
-            "township": resolved.to_numpy(),
-            "position": range(1, int((~is_total).sum()) + 1),
-            "base": counts[~is_total].astype("int64").to_numpy(),
+            "township": [t for _, t, _ in rows],
+            "position": range(1, len(rows) + 1),
+            "base": pd.Series([c for _, _, c in rows], dtype="int64"),
         }
     )
-    stated = counts[is_total]
-    if not stated.empty and int(stated.iloc[0]) != int(bases["base"].sum()):
-        warnings.append(
-            f"基数表合计行为 {int(stated.iloc[0])}，各乡镇之和为 {int(bases['base'].sum())}，"
+    table = BaseTable(bases, stated_total, int(bases["base"].sum()), path.name)
+    if table.total_mismatch:
+        table.warnings.append(
+            f"{label} 的合计行为 {stated_total}，各乡镇之和为 {table.summed_total}，"
             "以各乡镇之和为准"
         )
-    return bases, warnings
+    return table
+
+
+def _read_base_extract(campaign: Campaign, path: Path) -> Extract:
+    """Read with the campaign's own two column names first, then with the usual aliases too.
+
+    The campaign's names win: a file with both “基本医保参保人数” and the configured
+    column is read by the configured one, wherever the two stand.
+    """
+    own = {
+        canonical: (name,)
+        for canonical, name in (
+            ("township", campaign.base_township_column),
+            ("base", campaign.base_column),
+        )
+        if normalize_header(name)
+    }
+    lookups = [alias_lookup(own, {})] if len(own) == 2 else []
+    lookups.append(alias_lookup(own, BASE_HEADERS))
+    for lookup in lookups:
+        try:
+            return read_extract(path, lookup, key="township", required=BASE_REQUIRED)
+        except ExtractError as exc:
+            error = exc
+    message = " ".join(str(error).split())  # one line, whatever the parser said
+    builtin = alias_lookup(None, BASE_HEADERS)
+    configured = [
+        f"{CANONICAL_LABELS[canonical]}列为“{name}”"
+        for canonical, (name,) in own.items()
+        if normalize_header(name) not in builtin
+    ]
+    if "表头" in message and configured:  # the official may be looking for the configured name
+        message += f"；活动配置文件中的{'、'.join(configured)}"
+    raise CampaignError(f"基数表 {message.removeprefix('文件 ')}") from None
+
+
+def _overlong_rows(path: Path, extract: Extract) -> dict[int, str]:
+    """CSV rows with more filled fields than the header (row -> the extra text).
+
+    An unquoted “12,345” in a comma-separated file is two fields; the reader would keep 12.
+    """
+    if extract.encoding is None:  # a workbook: a cell is a cell
+        return {}
+    encoding = "utf-8-sig" if extract.encoding == "utf-8" else extract.encoding
+    text = path.read_bytes().decode(encoding, errors="replace")
+    head = text.splitlines()[:HEADER_SCAN_ROWS]
+    tabs, commas = (sum(line.count(sep) for line in head) for sep in ("\t", ","))
+    records = list(csv.reader(io.StringIO(text), delimiter="\t" if tabs > commas else ","))
+    width = len(records[extract.header_row - 1])
+    overlong = {}
+    for number, record in enumerate(records[extract.header_row :], start=extract.header_row + 1):
+        extra = [c.strip() for c in record[width:]]
+        if any(extra):
+            overlong[number] = ",".join(extra)
+    return overlong
+
+
+def _text(value: object) -> str:
+    return "" if value is None or value is pd.NA or pd.isna(value) else str(value).strip()
+
+
+def _is_total_row(row: pd.Series) -> bool:
+    """A 合计/总计 row (not 小计, not 备注): its leftmost filled cell says so."""
+    for column, value in row.items():
+        text = re.sub(r"\s", "", _text(value))
+        if column != "source_row" and text:
+            return text.startswith(_TOTAL_WORDS)
+    return False
 
 
 def known_hashes(con: duckdb.DuckDBPyConnection, campaign: str) -> dict[str, tuple]:

@@ -87,12 +87,12 @@ def read_campaign(name: str) -> Campaign:
 @task(cache_policy=NO_CACHE)
 def load_bases(campaign: Campaign) -> list[str]:
     """Read the base table and replace the campaign's bases in DuckDB."""
-    bases, warnings = read_base_table(campaign)
+    table = read_base_table(campaign)
     with store.connect(get_settings()) as con:
-        store.replace_bases(con, campaign.name, bases)
-    for warning in warnings:
+        store.replace_bases(con, campaign.name, table.bases)
+    for warning in table.warnings:
         get_run_logger().warning(warning)
-    return warnings
+    return table.warnings
 
 
 @task(cache_policy=NO_CACHE)

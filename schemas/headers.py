@@ -45,6 +45,34 @@ REGISTER_HEADERS: dict[str, tuple[str, ...]] = {
 }
 REGISTER_REQUIRED = ("id_number", "name", "township", "village", "paid_last_year")
 
+# The campaign's base table: one row per township with its base count. A campaign's own two
+# column names (campaign file, [base]) are added to these and are tried first.
+BASE_HEADERS: dict[str, tuple[str, ...]] = {
+    "township": (
+        "乡镇",
+        "乡(镇)",
+        "乡镇(街道)",
+        "乡(镇、街道)",
+        "乡镇名称",
+        "所属乡镇",
+        "镇街",
+        "单位",
+        "单位名称",
+        "地区",
+        "township",
+    ),
+    "base": (
+        "基数",
+        "参保基数",
+        "任务基数",
+        "参保人数",
+        "基本医保参保人数",
+        "基本医疗保险参保人数",
+        "base",
+    ),
+}
+BASE_REQUIRED = ("township", "base")
+
 CANONICAL_LABELS = {
     "id_number": "身份证号",
     "name": "姓名",
@@ -60,6 +88,7 @@ CANONICAL_LABELS = {
     "place": "参保地",
     "paid_on": "缴费日期",
     "paid_last_year": "上年是否缴费",
+    "base": "基数",
 }
 
 _SPACES = re.compile(r"\s+")
