@@ -1,0 +1,91 @@
+"""From a template and its context to a PDF file: the Jinja environment with the fonts and
+stylesheets (built once per folder pair), and the writer.
+
+Output is deterministic: PDF dates come from ``as_of``, never from the clock.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from flows.render.filters import FILTERS
+
+# --- Environment: templates, fonts, stylesheets (built once per folder pair) ----------------
+
+
+@dataclass(frozen=True)
+class Renderer:
+    env: jinja2.Environment
+    font_config: FontConfiguration
+    fonts_css: weasyprint.CSS
+    base_url: str
+
+
+@lru_cache(maxsize=4)
+def get_renderer(templates_dir: Path, fonts_dir: Path) -> Renderer:
+    """Jinja environment plus a FontConfiguration with the @font-face rules loaded once."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    font_config = FontConfiguration()
+    # fonts.css is a template: the generated TrueType faces sit in settings.fonts_dir,
+    # which deployments may move (CANBAO_FONTS), so their URL is filled in here.
+    fonts_css_text = env.get_template("css/fonts.css").render(
+        fonts_url=Path(fonts_dir).resolve().as_uri()
+    )
+    fonts_css = weasyprint.CSS(
+        string=fonts_css_text, base_url=str(templates_dir) + "/", font_config=font_config
+    )
+    return Renderer(env, font_config, fonts_css, str(templates_dir) + "/")
+
+
+# --- Rendering ------------------------------------------------------------------------------
+
+
+@contextmanager
+def source_date_epoch(day: datetime.date) -> Iterator[None]:
+    """Pin SOURCE_DATE_EPOCH to ``day`` while rendering.
+
+    fontTools stamps every font subset it saves (head.modified) with the current time
+    unless SOURCE_DATE_EPOCH is set; without this, each render's PDF bytes would differ.
+    """
+    stamp = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def write_pdf(renderer: Renderer, template: str, context: dict, target: Path) -> Path:
+    """Render one template to ``target``; rewrite the file only when its bytes change."""
+    html = renderer.env.get_template(template).render(**context)
+    with source_date_epoch(context["as_of"]):
+        pdf = weasyprint.HTML(string=html, base_url=renderer.base_url).write_pdf(
+            stylesheets=[renderer.fonts_css], font_config=renderer.font_config
+        )
+    if not (target.exists() and target.read_bytes() == pdf):
+        partial = target.with_name(target.name + ".part")
+        partial.write_bytes(pdf)
+        partial.replace(target)
+    return target
