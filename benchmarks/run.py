@@ -91,9 +91,9 @@ def bench_read(work: Path) -> None:
 
 
 def bench_ingest(work: Path) -> None:
+    from demo.qingliu import write_demo_extracts
     from flows import store
     from flows.config import load_campaign
-    from flows.demo_data import write_demo_extracts
     from flows.ingest import discover_extracts, ingest_file
     from flows.settings import get_settings
 
@@ -121,10 +121,11 @@ def bench_ingest(work: Path) -> None:
 
 def bench_render(work: Path) -> None:
     """Each PDF of the Qingliu demo's last date, rendered 5 times in one process."""
+    from demo.qingliu import write_demo_extracts
     from flows import pipeline, render, store
     from flows.config import load_campaign
-    from flows.demo_data import write_demo_extracts
     from flows.ingest import discover_extracts, ingest_file, read_base_table
+    from flows.results import with_units
     from flows.settings import get_settings
 
     os.environ["CANBAO_HOME"] = str(work / "render")
@@ -134,13 +135,15 @@ def bench_render(work: Path) -> None:
     raw = settings.raw_dir / campaign.name
     write_demo_extracts(raw, campaign.base_file, start=campaign.window_start, as_of=as_of)
     with store.connect(settings) as con:
-        store.replace_bases(con, campaign.name, read_base_table(campaign).bases)
+        store.replace_bases(
+            con, campaign.name, with_units(campaign, read_base_table(campaign).bases)
+        )
         with store.transaction(con):
             files = [
                 ingest_file(con, campaign, p, settings.archive_dir, {})
                 for p in discover_extracts(raw)
             ]
-    results = pipeline.compute_coverage.fn(campaign, as_of, files, True)
+    results = pipeline.compute_coverage.fn(campaign, as_of, files, True, [])
     out_dir = work / "render" / "out"
     durations: dict[str, list[float]] = {}
     write_pdf = render.write_pdf
@@ -184,7 +187,7 @@ def bench_demo(work: Path) -> None:
 
 
 def bench_yongchun(work: Path) -> None:
-    from flows.demo_basic import write_person_register
+    from demo.yongchun import write_person_register
 
     home = work / "yongchun"
     raw = home / "data" / "raw" / "yongchun_2023_basic_register"

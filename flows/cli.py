@@ -8,13 +8,7 @@ import os
 import sys
 from datetime import date, timedelta
 
-# demo campaign -> its as-of date; data comes from flows/demo_data.py and flows/demo_basic.py
-DEMOS = {
-    "qingliu_2025_puhui": date(2024, 11, 13),
-    "yongchun_2023_basic": date(2023, 6, 3),
-    "yongchun_2023_basic_register": date(2023, 6, 3),
-}
-DEMO_CAMPAIGN = "qingliu_2025_puhui"
+from demo import DEFAULT_DEMO, DEMOS
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -55,17 +49,35 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="是否出具通报（默认按配置的通报周期）",
     )
+    check = sub.add_parser(
+        "check", help="检查活动配置、乡镇名录和基数表（不运行），无误时列出任务表"
+    )
+    check.add_argument("campaign", help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）")
     serve = sub.add_parser("serve", help="按配置的时间表每晚自动运行，直到停止")
     serve.add_argument("campaign")
     demo = sub.add_parser("demo", help="生成演示数据并运行（默认：清流县普惠医联保）")
-    demo.add_argument("campaign", nargs="?", default=DEMO_CAMPAIGN, choices=list(DEMOS))
+    demo.add_argument("campaign", nargs="?", default=DEFAULT_DEMO, choices=list(DEMOS))
     demo.add_argument("--as-of", type=_as_of, help="统计截止日期（默认为演示数据的日期）")
     return p
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"错误：{message}", file=sys.stderr)
+    """One Chinese line per problem on stderr, each starting 错误：."""
+    for line in message.splitlines() or [""]:
+        print(f"错误：{line}", file=sys.stderr)
     return code
+
+
+def check(campaign_name: str, settings) -> int:
+    """Every problem of a campaign file at once (exit 2), or the 任务表 it would produce."""
+    from flows.check import check_campaign, format_report
+
+    report = check_campaign(campaign_name, settings)
+    if report.problems:
+        print(f"{campaign_name}：发现 {len(report.problems)} 个问题，请修改后再运行", flush=True)
+        return fail("\n".join(report.problems))
+    print("\n".join(format_report(report)))
+    return EXIT_OK
 
 
 def report(summary) -> int:
@@ -108,25 +120,6 @@ def serve(campaign, settings) -> int:
     return EXIT_OK
 
 
-def write_demo(campaign, settings, as_of: date) -> list:
-    """The demo deliveries of a demo campaign, written into its drop zone."""
-    raw = settings.raw_dir / campaign.name
-    if campaign.kind == "puhui":
-        from flows.demo_data import write_demo_extracts
-
-        return write_demo_extracts(
-            raw, campaign.base_file, start=campaign.window_start, as_of=as_of
-        )
-    from flows import demo_basic
-
-    reference = settings.project_root / "data" / "reference" / "yongchun_2023_basic_coverage.csv"
-    writer = {
-        "counts": demo_basic.write_village_counts,
-        "register": demo_basic.write_person_register,
-    }[campaign.input_kind]
-    return writer(raw, reference, as_of=as_of)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     quiet_prefect()
@@ -136,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = get_settings()
     campaign_name = args.campaign
+    if args.command == "check":
+        return check(campaign_name, settings)
     try:
         campaign = load_campaign(campaign_name, settings)
         read_base_table(campaign)  # a broken base table is the official's to fix: say so now
@@ -143,8 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc))
 
     if args.command == "demo":
-        args.as_of = args.as_of or DEMOS[campaign.name]
-        written = write_demo(campaign, settings, args.as_of)
+        demo = DEMOS[campaign.name]
+        args.as_of = args.as_of or demo.as_of
+        written = demo.write(campaign, settings.raw_dir / campaign.name, args.as_of)
         print(f"演示数据：{len(written)} 个乡镇报送文件已写入 {settings.raw_dir / campaign.name}")
 
     if args.command == "serve":
@@ -152,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from flows.pipeline import run_campaign
 
-    if args.command == "demo" and campaign.kind == "puhui":
+    if args.command == "demo" and DEMOS[campaign.name].replay_cadence:
         # the campaign so far: every circular its cadence called for, then the as-of date
         dates = [
             day

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,18 +16,9 @@ from flows.excel import Sheet, write_workbook
 from flows.ingest import FileResult
 from schemas.headers import CANONICAL_LABELS
 
-COVERAGE_COLUMNS = [
-    "rank",
-    "township",
-    "base",
-    "target_floor",
-    "target_stretch",
-    "enrolled",
-    "rate",
-    "gap_floor",
-    "gap_stretch",
-    "status",
-]
+if TYPE_CHECKING:
+    from flows.config import Campaign
+    from flows.results import Results
 
 
 def percent(value: float | None) -> str:
@@ -41,8 +33,8 @@ def headline(as_of: date, county: dict) -> str:
     """One line for the console and the log: the county on the as-of date."""
     text = f"截至{as_of.month}月{as_of.day}日，全县参保 {county['enrolled']} 人"
     text += f"，参保率 {percent(county['rate'])}"
-    if "completion_floor" in county:
-        text += f"，完成目标任务的 {percent(county['completion_floor'])}"
+    if county.get("completion") is not None:
+        text += f"，完成目标任务的 {percent(county['completion'])}"
     if "unenrolled" in county:
         text += f"，未参保 {county['unenrolled']} 人"
     return text
@@ -62,15 +54,32 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_coverage_csv(coverage: pd.DataFrame, out_dir: Path) -> Path:
-    frame = coverage[COVERAGE_COLUMNS].copy()
-    frame["rank"] = frame["rank"].astype("Int64")
-    frame["rate"] = frame["rate"].map(percent)
+def coverage_columns(campaign: Campaign) -> list[str]:
+    """coverage.csv's columns: the kind's layout with a target and a gap column per level."""
+    expand = {
+        "{targets}": [f"target_{level.key}" for level in campaign.levels],
+        "{gaps}": [f"gap_{level.key}" for level in campaign.levels],
+    }
+    return [c for column in campaign.spec.coverage_columns for c in expand.get(column, [column])]
+
+
+def write_coverage_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
+    """coverage.csv: the ranking as data; a 全民参保 one ends with the county's 合计 row,
+    laid out like the county's published table."""
+    columns = coverage_columns(campaign)
+    frame = results.coverage[columns].astype({"rank": "Int64"})
+    if campaign.spec.coverage_total_row:
+        total = {**results.county, "rank": "合计", "township": "", "status": ""}
+        frame = pd.concat([frame.astype(object), pd.DataFrame([total])[columns]], ignore_index=True)
+    for column in ("rate", "unenrolled_rate"):
+        if column in frame:
+            frame[column] = frame[column].map(percent)
     return _write_csv(frame, out_dir / "coverage.csv")
 
 
-def write_targets_csv(targets: pd.DataFrame, out_dir: Path) -> Path:
-    return _write_csv(targets, out_dir / "targets.csv")
+def write_targets_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
+    """targets.csv: the 任务表 as data, a target column per level, 合计 row last."""
+    return _write_csv(results.targets, out_dir / "targets.csv")
 
 
 def rejects_for_people(rejects: pd.DataFrame) -> pd.DataFrame:
@@ -83,8 +92,8 @@ def rejects_for_people(rejects: pd.DataFrame) -> pd.DataFrame:
     return frame[["township", "file", "sheet", "row", "column", "value", "reason"]]
 
 
-def write_rejects_csv(rejects: pd.DataFrame, out_dir: Path) -> Path:
-    return _write_csv(rejects, out_dir / "rejects.csv")
+def write_rejects_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
+    return _write_csv(results.rejects, out_dir / "rejects.csv")
 
 
 QUALITY_HEADERS = {
@@ -99,10 +108,12 @@ QUALITY_HEADERS = {
 
 
 def write_quality_workbook(
-    rejects: pd.DataFrame, summary: pd.DataFrame, out_dir: Path, as_of: date
+    campaign: Campaign, results: Results, out_dir: Path, as_of: date
 ) -> Path:
-    """数据质量.xlsx: the same rows as 数据质量.pdf, for townships that fix them in Excel."""
-    summary_sheet = summary.rename(
+    """数据质量.xlsx: the same rows as 数据质量.pdf, for townships that fix them in Excel;
+    what officials should check (a stated 合计 off its rows, ...) on a sheet of its own."""
+    rejects = results.rejects
+    summary_sheet = results.marts["mart_delivery_quality"].rename(
         columns={
             "township": "乡（镇）",
             "files": "报送文件数",
@@ -117,6 +128,11 @@ def write_quality_workbook(
         [
             Sheet("剔除明细", rejects.rename(columns=QUALITY_HEADERS), notes=[MASK_NOTE]),
             Sheet("各乡镇汇总", summary_sheet),
+            *(
+                [Sheet("需核对事项", pd.DataFrame({"需核对事项": results.notes}))]
+                if results.notes
+                else []
+            ),
         ],
         as_of=as_of,
     )
@@ -140,8 +156,8 @@ def conflicts_for_people(conflicts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def write_conflicts_csv(conflicts: pd.DataFrame, out_dir: Path) -> Path:
-    return _write_csv(conflicts, out_dir / "conflicts.csv")
+def write_conflicts_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
+    return _write_csv(results.conflicts, out_dir / "conflicts.csv")
 
 
 def sha256_of(path: Path) -> str:
@@ -179,23 +195,8 @@ def write_manifest(
     return path
 
 
-BASIC_COVERAGE_COLUMNS = [
-    "rank", "township", "registered", "enrolled_local", "enrolled_elsewhere", "enrolled", "rate",
-    "unenrolled", "unenrolled_rate", "lapsed", "target", "status",
-]  # fmt: skip
-
-
-def write_basic_coverage_csv(coverage: pd.DataFrame, county: dict, out_dir: Path) -> Path:
-    """coverage.csv of a 全民参保 campaign, laid out like the county's published table."""
-    frame = coverage[BASIC_COVERAGE_COLUMNS].astype({"rank": "Int64"}).astype(object)
-    total = {**county, "rank": "合计", "township": "", "status": ""}
-    frame = pd.concat([frame, pd.DataFrame([total])[BASIC_COVERAGE_COLUMNS]], ignore_index=True)
-    for column in ("rate", "unenrolled_rate"):
-        frame[column] = frame[column].map(percent)
-    return _write_csv(frame, out_dir / "coverage.csv")
-
-
-def write_villages_csv(villages: pd.DataFrame, out_dir: Path) -> Path:
+def write_villages_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
+    villages = results.marts["mart_village_coverage"]
     frame = villages.assign(
         rate=villages["rate"].map(percent), unenrolled_rate=villages["unenrolled_rate"].map(percent)
     )
@@ -245,31 +246,35 @@ def write_followup_workbook(
     )
 
 
-RANKING_HEADERS = {
-    "rank": "排名",
-    "township": "乡（镇）",
-    "base": "基本医保参保人数",
-    "target_floor": "目标任务数",
-    "target_stretch": "力争任务数",
-    "enrolled": "已参保人数",
-    "rate": "参保率",
-    "completion_floor": "目标任务完成率",
-    "time_progress": "时序进度",
-    "progress_class": "进度",
-    "gap_floor": "距目标任务差额",
-    "gap_stretch": "距力争任务差额",
-    "increase_since_previous": "较上次增加",
-    "increase_since_circular": "较上期通报增加",
-    "rank_change": "排名变化",
-    "status": "报送状态",
-}
+def ranking_headers(campaign: Campaign) -> dict[str, str]:
+    """排名表.xlsx's ranking columns and their headings: the configured levels, in order."""
+    levels = campaign.levels
+    first = levels[0].label if levels else ""
+    return {
+        "rank": "排名",
+        "township": "乡（镇）",
+        "denominator": campaign.base_label,
+        **{f"target_{level.key}": f"{level.label}数" for level in levels},
+        "enrolled": "已参保人数",
+        "rate": "参保率",
+        **({f"completion_{levels[0].key}": f"{first}完成率"} if levels else {}),
+        "time_progress": "时序进度",
+        **({"progress_class": "进度"} if levels else {}),
+        **{f"gap_{level.key}": f"距{level.label}差额" for level in levels},
+        "increase_since_previous": "较上次增加",
+        "increase_since_circular": "较上期通报增加",
+        "rank_change": "排名变化",
+        "status": "报送状态",
+    }
 
 
 def write_ranking_workbook(
-    progress: pd.DataFrame, trend: pd.DataFrame, rejects: pd.DataFrame, out_dir: Path, as_of: date
+    campaign: Campaign, results: Results, out_dir: Path, as_of: date
 ) -> Path:
     """排名表.xlsx: the ranking, the trend by date and the rejects, for officials in Excel."""
-    ranking = progress[list(RANKING_HEADERS)].rename(columns=RANKING_HEADERS)
+    progress, trend = results.coverage, results.marts["mart_trend"]
+    headers = ranking_headers(campaign)
+    ranking = progress[list(headers)].rename(columns=headers)
     enrolled = trend.pivot(index="as_of", columns="township", values="enrolled")
     order = [t for t in progress["township"] if t in enrolled.columns] + ["合计"]
     enrolled = enrolled[order].reset_index()
@@ -277,13 +282,14 @@ def write_ranking_workbook(
     rates = trend.pivot(index="as_of", columns="township", values="rate")[order].reset_index()
     rates["as_of"] = pd.to_datetime(rates["as_of"]).dt.strftime("%Y-%m-%d")
     title = f"截至{as_of.year}年{as_of.month}月{as_of.day}日"
+    percent_columns = ("参保率", "时序进度", *(v for v in headers.values() if v.endswith("完成率")))
     return write_workbook(
         out_dir / "排名表.xlsx",
         [
             Sheet(
                 "排名",
                 ranking,
-                percent_columns=("参保率", "目标任务完成率", "时序进度"),
+                percent_columns=percent_columns,
                 title=f"参保进度排名（{title}）",
             ),
             Sheet("参保人数趋势", enrolled.rename(columns={"as_of": "日期"})),
@@ -292,7 +298,44 @@ def write_ranking_workbook(
                 rates.rename(columns={"as_of": "日期"}),
                 percent_columns=tuple(order),
             ),
-            Sheet("剔除明细", rejects.rename(columns=QUALITY_HEADERS), notes=[MASK_NOTE]),
+            Sheet("剔除明细", results.rejects.rename(columns=QUALITY_HEADERS), notes=[MASK_NOTE]),
         ],
         as_of=as_of,
     )
+
+
+def write_followup_workbooks(
+    campaign: Campaign, results: Results, out_dir: Path, as_of: date
+) -> list[Path]:
+    """随访名单_<乡镇>.xlsx for every township with people to visit."""
+    lists = followup_lists(results.marts["mart_followup"])
+    return [
+        write_followup_workbook(township, people, out_dir / "随访名单", as_of)
+        for township, people in lists.items()
+    ]
+
+
+# name -> writer(campaign, results, out_dir, as_of); kinds name theirs in flows/campaign_kinds
+TABLE_WRITERS = {
+    "rejects_csv": write_rejects_csv,
+    "quality_workbook": write_quality_workbook,
+    "coverage_csv": write_coverage_csv,
+    "targets_csv": write_targets_csv,
+    "villages_csv": write_villages_csv,
+    "ranking_workbook": write_ranking_workbook,
+}
+# written for every campaign, and where a delivery kind's mart is there, what it feeds
+COMMON_TABLES = ("rejects_csv", "quality_workbook")
+MART_TABLES = {"mart_conflicts": write_conflicts_csv, "mart_followup": write_followup_workbooks}
+
+
+def write_tables_of(campaign: Campaign, results: Results, as_of: date, out_dir: Path) -> list[Path]:
+    """Every table the campaign's kind and its deliveries call for."""
+    written: list[Path] = []
+    for name in (*COMMON_TABLES, *campaign.spec.tables):
+        written.append(TABLE_WRITERS[name](campaign, results, out_dir, as_of))
+    for mart, writer in MART_TABLES.items():
+        if mart in results.marts:
+            paths = writer(campaign, results, out_dir, as_of)
+            written.extend(paths if isinstance(paths, list) else [paths])
+    return written

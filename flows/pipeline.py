@@ -17,53 +17,10 @@ from prefect.cache_policies import NO_CACHE
 from flows import store
 from flows.config import Campaign, load_campaign
 from flows.ingest import FileResult, discover_extracts, ingest_file, known_hashes, read_base_table
-from flows.outputs import (
-    conflicts_for_people,
-    followup_lists,
-    headline,
-    rejects_for_people,
-    write_basic_coverage_csv,
-    write_conflicts_csv,
-    write_coverage_csv,
-    write_followup_workbook,
-    write_manifest,
-    write_quality_workbook,
-    write_ranking_workbook,
-    write_rejects_csv,
-    write_targets_csv,
-    write_villages_csv,
-)
+from flows.outputs import followup_lists, headline, write_manifest, write_tables_of
+from flows.results import Results, compute_marts, shape_results, with_units
 from flows.settings import Settings, get_settings
-
-
-@dataclass
-class Results:
-    """What the SQL marts say on the as-of date, township names as officials print them."""
-
-    marts: dict[str, pd.DataFrame]
-    county: dict
-    file_errors: list[dict]
-    doc_number: str | None  # set when this run issues a circular (通报)
-    notes: list[str]  # what a township should check: 合计 mismatches, upgraded 15-digit numbers
-
-    @property
-    def coverage(self) -> pd.DataFrame:
-        for name in ("mart_township_progress", "mart_basic_township_coverage"):
-            if name in self.marts:
-                return self.marts[name]
-        raise KeyError("no coverage mart")
-
-    @property
-    def conflicts(self) -> pd.DataFrame | None:
-        """People reported by several townships, masked (惠民保 rosters only)."""
-        if "mart_conflicts" not in self.marts:
-            return None
-        return conflicts_for_people(self.marts["mart_conflicts"])
-
-    @property
-    def rejects(self) -> pd.DataFrame:
-        """Rejected rows as people read them: labels in Chinese, identity numbers masked."""
-        return rejects_for_people(self.marts["mart_rejects"])
+from schemas.kinds import KINDS
 
 
 @dataclass
@@ -89,7 +46,7 @@ def load_bases(campaign: Campaign) -> list[str]:
     """Read the base table and replace the campaign's bases in DuckDB."""
     table = read_base_table(campaign)
     with store.connect(get_settings()) as con:
-        store.replace_bases(con, campaign.name, table.bases)
+        store.replace_bases(con, campaign.name, with_units(campaign, table.bases))
     for warning in table.warnings:
         get_run_logger().warning(warning)
     return table.warnings
@@ -132,9 +89,13 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
 
 @task(cache_policy=NO_CACHE)
 def compute_coverage(
-    campaign: Campaign, as_of: date, files: list[FileResult], circular: bool
+    campaign: Campaign,
+    as_of: date,
+    files: list[FileResult],
+    circular: bool,
+    base_notes: list[str],
 ) -> Results:
-    """Run the campaign kind's SQL models, keep the snapshot, number the circular if one is due."""
+    """Run the campaign's SQL models, keep the snapshot, number the circular if one is due."""
     settings = get_settings()
     errors = pd.DataFrame(
         {
@@ -143,46 +104,26 @@ def compute_coverage(
         },
         dtype="string",
     )
-    levels = {f"{level.key}_rate": str(level.rate) for level in campaign.levels}
-    params = {
-        "campaign": campaign.name,
-        "as_of": as_of,
-        "rounding": campaign.rounding,
-        "total_rule": campaign.total_rule,
-        "window_start": campaign.window_start,
-        "deadline": campaign.deadline,
-        **levels,
-    }
-    models = store.MODELS[campaign.kind]
+    marts_wanted = campaign.spec.all_marts + KINDS[campaign.input_kind].marts
     with store.connect(settings) as con:
-        con.register("run_file_error_rows", errors)
-        con.execute("create or replace temp table run_file_errors as from run_file_error_rows")
-        store.build_models(con, settings, params, models)
-        marts = {name: store.table(con, name) for name in models if name.startswith("mart_")}
+        marts = compute_marts(con, settings, campaign, as_of, marts_wanted, errors)
         notes = store.delivery_notes(con, campaign.name, as_of)
-        store.save_snapshot(con, campaign.kind, campaign.name, as_of)
+        store.save_snapshot(con, campaign.name, as_of)
         doc_number = None
         if circular:
-            prefix = campaign.raw["office"].get("doc_number_prefix", "")
             doc_number = store.circular_number(
-                con, campaign.name, as_of, prefix, campaign.circular_first_number
+                con,
+                campaign.name,
+                as_of,
+                campaign.office.doc_number_prefix,
+                campaign.circular_first_number,
             )
-    for frame in marts.values():
-        if "township" in frame:
-            frame["township"] = frame["township"].map(campaign.display_name)
-    county_table = "mart_county_total" if campaign.kind == "puhui" else "mart_basic_county_total"
-    county = marts[county_table].to_dict("records")[0]
-    if "mart_township_progress" in marts:
-        progress = marts["mart_township_progress"]
-        county["time_progress"] = float(progress["time_progress"].iloc[0])
-        for column in ("increase_since_previous", "increase_since_circular"):
-            known = progress[column].dropna()
-            county[column] = int(known.sum()) if len(known) else None
-    return Results(
-        marts=marts,
+    return shape_results(
+        campaign,
+        marts,
         doc_number=doc_number,
-        notes=notes,
-        county=county,
+        notes=base_notes + notes,
+        base_notes=base_notes,
         file_errors=[
             {"township": f.township, "file_name": f.file_name, "error": f.error}
             for f in files
@@ -193,68 +134,28 @@ def compute_coverage(
 
 @task(cache_policy=NO_CACHE)
 def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path) -> list[Path]:
-    """Render the campaign kind's PDFs and the 数据质量 report."""
+    """Render the campaign kind's documents, the 数据质量 report and any follow-up lists."""
     from flows import render
 
     settings = get_settings()
-    marts = results.marts
-    if campaign.kind == "puhui":
-        paths = render.render_reports(
-            campaign.raw, as_of, results.coverage, marts["mart_targets"], results.county,
-            out_dir, settings, doc_number=results.doc_number, trend=marts["mart_trend"],
-            with_circular=results.doc_number is not None,
-        )  # fmt: skip
-    else:
-        paths = render.render_basic_reports(
-            campaign.raw, as_of, results.coverage, marts["mart_basic_village_coverage"],
-            results.county, out_dir, settings, doc_number=results.doc_number,
-            with_circular=results.doc_number is not None,
-        )  # fmt: skip
-    quality = render.render_quality_report(
-        campaign.raw, as_of, marts["mart_delivery_quality"], results.rejects, results.file_errors,
-        out_dir, settings, conflicts=results.conflicts, notes=results.notes,
-    )  # fmt: skip
+    paths = render.render_documents(campaign, as_of, results, out_dir, settings)
     followups = []
-    if campaign.input_kind == "register":
-        lists = followup_lists(marts["mart_followup"])
+    if "mart_followup" in results.marts:
+        lists = followup_lists(results.marts["mart_followup"])
         logger = get_run_logger()
         for number, path in enumerate(
-            render.render_followup_lists(
-                campaign.raw, as_of, lists, out_dir / "随访名单", settings
-            ),
+            render.render_followup_lists(campaign, as_of, lists, out_dir / "随访名单", settings),
             start=1,
         ):
             logger.info("[%d/%d] 随访名单：%s", number, len(lists), path.name)
             followups.append(path)
-    return [*paths.values(), quality, *sorted(followups)]
+    return [*paths, *sorted(followups)]
 
 
 @task(cache_policy=NO_CACHE)
 def write_tables(campaign: Campaign, results: Results, as_of: date, out_dir: Path) -> list[Path]:
     """Write the CSV files and workbooks beside the PDFs."""
-    marts = results.marts
-    written = [
-        write_rejects_csv(results.rejects, out_dir),
-        write_quality_workbook(results.rejects, marts["mart_delivery_quality"], out_dir, as_of),
-    ]
-    if campaign.kind == "puhui":
-        written += [
-            write_coverage_csv(results.coverage, out_dir),
-            write_targets_csv(marts["mart_targets"], out_dir),
-            write_conflicts_csv(results.conflicts, out_dir),
-            write_ranking_workbook(
-                results.coverage, marts["mart_trend"], results.rejects, out_dir, as_of
-            ),
-        ]
-    else:
-        written += [
-            write_basic_coverage_csv(results.coverage, results.county, out_dir),
-            write_villages_csv(marts["mart_basic_village_coverage"], out_dir),
-        ]
-    if campaign.input_kind == "register":
-        for township, people in followup_lists(marts["mart_followup"]).items():
-            written.append(write_followup_workbook(township, people, out_dir / "随访名单", as_of))
-    return written
+    return write_tables_of(campaign, results, as_of, out_dir)
 
 
 def run_dir(settings: Settings, campaign: str, as_of: date) -> Path:
@@ -293,7 +194,9 @@ def run_campaign(
     files = timed("ingest_extracts", ingest_extracts, campaign)
     if circular is None:
         circular = campaign.is_circular_day(as_of)
-    results = timed("compute_coverage", compute_coverage, campaign, as_of, files, circular)
+    results = timed(
+        "compute_coverage", compute_coverage, campaign, as_of, files, circular, warnings
+    )
     out_dir = run_dir(get_settings(), campaign.name, as_of)
     pdfs = timed("render_pdfs", render_pdfs, campaign, as_of, results, out_dir)
     tables = timed("write_tables", write_tables, campaign, results, as_of, out_dir)

@@ -12,41 +12,63 @@ import pandas as pd
 
 from flows.settings import Settings
 
-# Models of each campaign kind, upstream first; each becomes a temp table named after its file.
-MODELS = {
-    "puhui": (
-        "stg_bases",
-        "stg_enrollments",
-        "int_persons_deduplicated",
-        "int_township_targets_computed",
-        "mart_targets",
-        "mart_township_coverage",
-        "mart_township_progress",
-        "mart_trend",
-        "mart_county_total",
-        "mart_rejects",
-        "mart_conflicts",
-        "mart_delivery_quality",
-    ),
-    "basic": (
-        "stg_bases",
-        "stg_latest_deliveries",
-        "stg_basic_village_counts",
-        "stg_basic_persons",
-        "int_basic_villages_counted",
-        "mart_basic_township_coverage",
-        "mart_basic_village_coverage",
-        "mart_basic_county_total",
-        "mart_followup",
-        "mart_rejects",
-        "mart_delivery_quality",
-    ),
-}
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_COMMENT = re.compile(r"--[^\n]*")
+LAYERS = {"stg": "staging", "int": "intermediate", "mart": "marts"}
 
 
 def read_sql(settings: Settings, name: str) -> str:
+    """A file of sql/ by its path without .sql: "ddl/schema", "macros/round_target"."""
     return (settings.sql_dir / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def model_path(settings: Settings, name: str, kind: str) -> Path | None:
+    """sql/<layer>/<kind>/<name>.sql where the campaign kind brings its own, else
+    sql/<layer>/<name>.sql; None for anything that is not a model (a table, a CTE)."""
+    layer = LAYERS.get(name.split("_", 1)[0])
+    if layer is None:
+        return None
+    for folder in (settings.sql_dir / layer / kind, settings.sql_dir / layer):
+        path = folder / f"{name}.sql"
+        if path.is_file():
+            return path
+    return None
+
+
+def model_sql(settings: Settings, name: str, kind: str) -> str:
+    path = model_path(settings, name, kind)
+    if path is None:
+        raise KeyError(f"no SQL model {name} for campaign kind {kind}")
+    return path.read_text(encoding="utf-8")
+
+
+def references(sql: str) -> list[str]:
+    """Names after from/join, in order of appearance (comments left out)."""
+    return list(dict.fromkeys(_REFERENCE.findall(_COMMENT.sub("", sql))))
+
+
+def build_order(settings: Settings, targets: tuple[str, ...], kind: str) -> list[str]:
+    """The models ``targets`` need, each after the models it reads: the order follows from
+    the models' own from/join clauses, as in dbt."""
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise ValueError(f"SQL models reference each other in a cycle: {name}")
+        visiting.add(name)
+        for ref in references(model_sql(settings, name, kind)):
+            if ref != name and model_path(settings, ref, kind) is not None:
+                visit(ref)
+        visiting.discard(name)
+        order.append(name)
+
+    for target in targets:
+        visit(target)
+    return order
 
 
 @contextmanager
@@ -59,8 +81,9 @@ def connect(
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
-        con.execute(read_sql(settings, "schema"))
-        con.execute(read_sql(settings, "macros"))
+        for folder in ("ddl", "macros"):
+            for path in sorted((settings.sql_dir / folder).glob("*.sql")):
+                con.execute(path.read_text(encoding="utf-8"))
         yield con
     finally:
         con.close()
@@ -73,12 +96,19 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.Du
 
 
 def build_models(
-    con: duckdb.DuckDBPyConnection, settings: Settings, params: dict, models: tuple[str, ...]
-) -> None:
-    """Materialise the models of sql/ as temp tables, upstream first."""
-    for name in models:
-        sql = read_sql(settings, name)
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    params: dict,
+    targets: tuple[str, ...],
+    kind: str,
+) -> list[str]:
+    """Materialise ``targets`` and what they read as temp tables, upstream first; returns
+    the models built, in order."""
+    order = build_order(settings, targets, kind)
+    for name in order:
+        sql = model_sql(settings, name, kind)
         execute(con, f"create or replace temp table {name} as {sql}", params)
+    return order
 
 
 def table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
@@ -103,7 +133,9 @@ def replace_bases(con: duckdb.DuckDBPyConnection, campaign: str, bases: pd.DataF
         con.execute("delete from bases where campaign = ?", [campaign])
         con.register("incoming_bases", bases)
         con.execute(
-            "insert into bases select ?, township, position, base from incoming_bases", [campaign]
+            "insert into bases by name select ? as campaign, township, position, base,"
+            " unit_type, rank_group from incoming_bases",
+            [campaign],
         )
         con.unregister("incoming_bases")
 
@@ -173,21 +205,13 @@ def load_delivery(
     return replaced
 
 
-SNAPSHOT_SOURCES = {
-    # kind -> (coverage table, denominator column, target column)
-    "puhui": ("mart_township_coverage", "base", "target_floor"),
-    "basic": ("mart_basic_township_coverage", "registered", "target"),
-}
-
-
-def save_snapshot(con: duckdb.DuckDBPyConnection, kind: str, campaign: str, as_of) -> None:
+def save_snapshot(con: duckdb.DuckDBPyConnection, campaign: str, as_of) -> None:
     """Keep this run's township results by as-of date; a rerun of the date replaces them."""
-    table, denominator, target = SNAPSHOT_SOURCES[kind]
     with transaction(con):
         con.execute("delete from snapshots where campaign = ? and as_of = ?", [campaign, as_of])
         con.execute(
-            f"insert into snapshots select ?, ?::date, township, rank, {denominator}, {target},"
-            f" enrolled, rate, status from {table}",
+            "insert into snapshots select ?, ?::date, township, rank, denominator, first_target,"
+            " enrolled, rate, status from mart_township_progress",
             [campaign, as_of],
         )
 

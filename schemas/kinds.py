@@ -51,6 +51,9 @@ class DeliveryKind:
     table: str  # the DuckDB table valid rows go to
     snapshot: bool  # a later delivery supersedes an earlier one (counts, registers)
     check: Callable[[pd.DataFrame, pd.DataFrame, Rules], CheckResult]
+    # marts only this kind of delivery can feed: people reported by two townships (rosters),
+    # the people to visit (registers); the flow builds them and writes what they feed
+    marts: tuple[str, ...] = ()
 
 
 def _check_roster(data: pd.DataFrame, summary: pd.DataFrame, rules: Rules) -> CheckResult:
@@ -81,7 +84,7 @@ def _check_register(data: pd.DataFrame, summary: pd.DataFrame, rules: Rules) -> 
 KINDS = {
     "roster": DeliveryKind(
         "roster", "参保花名册", ROSTER_HEADERS, ROSTER_REQUIRED, "id_number", "enrollments",
-        snapshot=False, check=_check_roster,
+        snapshot=False, check=_check_roster, marts=("mart_conflicts",),
     ),
     "counts": DeliveryKind(
         "counts", "村级汇总表", COUNTS_HEADERS, COUNTS_REQUIRED, "registered",
@@ -89,6 +92,6 @@ KINDS = {
     ),
     "register": DeliveryKind(
         "register", "户籍人员参保名册", REGISTER_HEADERS, REGISTER_REQUIRED, "id_number",
-        "basic_persons", snapshot=True, check=_check_register,
+        "basic_persons", snapshot=True, check=_check_register, marts=("mart_followup",),
     ),
 }  # fmt: skip

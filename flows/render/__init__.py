@@ -1,16 +1,15 @@
-"""Render what officials read as PDF: 任务表, 排名表, 通报 (progress circular), 随访名单.
+"""Render what officials read as PDF: 任务表, 排名表, 通报 (progress circular), 数据质量, 随访名单.
 
-Two campaign kinds: 惠民保 ("puhui": targets as a share of a base, ``render_reports``) and
-基本医保全民参保 ("basic": rate of the registered population, ``render_basic_reports`` and
-``render_followup_list``). Both 通报 extend one GB/T 9704 frame (circular_base.html).
+A campaign's kind names its documents and their templates (flows/campaign_kinds); each
+template has a module here, named after it, that builds its context from the Campaign and
+the run's Results (flows/results): assignment_table, ranking_report (and the progress
+context every ranking and circular shares), basic_ranking_report, circular, basic_circular,
+quality_report, followup_list; charts, filters and context are shared; pdf turns a template
+and a context into a PDF file. Both 通报 extend one GB/T 9704 frame (circular_base.html).
 
 Templates live in report_templates/ (one per document, CSS split into fonts / variables /
-page rules / style). This package only builds the Jinja contexts and calls WeasyPrint: one
-module per document, named after its template, builds that document's context
-(assignment_table, ranking_report, basic_ranking_report, circular, basic_circular,
-quality_report, followup_list) from the shared context, charts and filters modules; pdf turns
-a template and a context into a PDF file. The entry points here choose the documents and
-their file names. Output is deterministic: PDF dates come from ``as_of``, never from the clock.
+page rules / style). Output is deterministic: PDF dates come from ``as_of``, never from the
+clock.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from flows.config import Campaign
 from flows.render.assignment_table import assignment_context
 from flows.render.basic_circular import basic_circular_context
 from flows.render.basic_ranking_report import basic_ranking_context
@@ -32,6 +32,7 @@ from flows.render.followup_list import followup_context
 from flows.render.pdf import get_renderer, write_pdf
 from flows.render.quality_report import quality_context
 from flows.render.ranking_report import ranking_context
+from flows.results import Results
 from flows.settings import Settings
 
 OUTPUT_FILES = {
@@ -40,96 +41,49 @@ OUTPUT_FILES = {
     "circular": "通报.pdf",
     "quality": "数据质量.pdf",
 }
-TEMPLATES = {
-    "assignment_table": "assignment_table.html",
-    "ranking": "ranking_report.html",
-    "circular": "circular.html",
-    "quality": "quality_report.html",
-}
-BASIC_TEMPLATES = {
-    "ranking": "basic_ranking_report.html",
-    "circular": "basic_circular.html",
+QUALITY_TEMPLATE = "quality_report.html"
+# template -> the function that builds its context from (campaign, as_of, results)
+CONTEXTS = {
+    "assignment_table.html": assignment_context,
+    "ranking_report.html": ranking_context,
+    "circular.html": circular_context,
+    "basic_ranking_report.html": basic_ranking_context,
+    "basic_circular.html": basic_circular_context,
+    QUALITY_TEMPLATE: quality_context,
 }
 FOLLOWUP_TEMPLATE = "followup_list.html"
 FOLLOWUP_FILE = "随访名单_{township}.pdf"
 
 
-def render_reports(
-    campaign: dict,
+def render_documents(
+    campaign: Campaign,
     as_of: datetime.date,
-    coverage: pd.DataFrame,
-    targets: pd.DataFrame,
-    county: dict,
+    results: Results,
     out_dir: Path,
     settings: Settings,
-    doc_number: str | None = None,
-    trend: pd.DataFrame | None = None,
-    with_circular: bool = True,
-) -> dict[str, Path]:
-    """Write 任务表.pdf, 排名表.pdf and (``with_circular``) 通报.pdf into ``out_dir``; return
-    their paths. ``trend`` (mart_trend) feeds the 排名表's trend charts; without it they show
-    the as-of date alone. No 通报 means none is written: an earlier one is left alone."""
+) -> list[Path]:
+    """Write the documents the campaign's kind names (flows/campaign_kinds) and 数据质量.pdf
+    into ``out_dir``; the 通报 only when this run issues one (``results.doc_number``): an
+    earlier one is then left alone."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
-    contexts = {
-        "assignment_table": assignment_context(campaign, as_of, targets),
-        "ranking": ranking_context(campaign, as_of, coverage, county, trend),
-    }
-    if with_circular:
-        contexts["circular"] = circular_context(campaign, as_of, coverage, county, doc_number)
-    return {
-        name: write_pdf(renderer, TEMPLATES[name], context, out_dir / OUTPUT_FILES[name])
-        for name, context in contexts.items()
-    }
-
-
-def render_quality_report(
-    campaign: dict,
-    as_of: datetime.date,
-    summary: pd.DataFrame,
-    rejects: pd.DataFrame,
-    file_errors: list[dict],
-    out_dir: Path,
-    settings: Settings,
-    conflicts: pd.DataFrame | None = None,
-    notes: list[str] | None = None,
-) -> Path:
-    """Write 数据质量.pdf: what each township must fix and resend."""
-    renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
-    context = quality_context(campaign, as_of, summary, rejects, file_errors, conflicts, notes)
-    return write_pdf(
-        renderer, TEMPLATES["quality"], context, Path(out_dir) / OUTPUT_FILES["quality"]
-    )
-
-
-def render_basic_reports(
-    campaign: dict,
-    as_of: datetime.date,
-    coverage: pd.DataFrame,
-    villages: pd.DataFrame,
-    county: dict,
-    out_dir: Path,
-    settings: Settings,
-    doc_number: str | None = None,
-    with_circular: bool = True,
-) -> dict[str, Path]:
-    """Write 排名表.pdf and (``with_circular``) 通报.pdf of a basic-insurance campaign; return
-    their paths."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
-    contexts = {"ranking": basic_ranking_context(campaign, as_of, coverage, villages, county)}
-    if with_circular:
-        contexts["circular"] = basic_circular_context(campaign, as_of, coverage, county, doc_number)
-    return {
-        name: write_pdf(renderer, BASIC_TEMPLATES[name], context, out_dir / OUTPUT_FILES[name])
-        for name, context in contexts.items()
-    }
+    documents = {**campaign.spec.documents, "quality": QUALITY_TEMPLATE}
+    if results.doc_number is None:
+        documents.pop("circular", None)
+    return [
+        write_pdf(
+            renderer,
+            template,
+            CONTEXTS[template](campaign, as_of, results),
+            out_dir / OUTPUT_FILES[name],
+        )
+        for name, template in documents.items()
+    ]
 
 
 def render_followup_list(
-    campaign: dict,
+    campaign: Campaign,
     as_of: datetime.date,
     township: str,
     people: pd.DataFrame,
@@ -146,7 +100,7 @@ def render_followup_list(
 
 
 def render_followup_lists(
-    campaign: dict,
+    campaign: Campaign,
     as_of: datetime.date,
     lists: dict[str, pd.DataFrame],
     out_dir: Path,

@@ -8,9 +8,12 @@ import math
 
 import pandas as pd
 
+from flows.config import Campaign
 from flows.render.charts import chart_geometry
-from flows.render.context import FILE_ERROR, common_context, frame_rows, to_python
+from flows.render.context import FILE_ERROR, frame_rows
 from flows.render.filters import format_percent
+from flows.render.ranking_report import progress_context
+from flows.results import Results
 
 BASIC_COUNTS = (
     "registered",
@@ -20,16 +23,6 @@ BASIC_COUNTS = (
     "unenrolled",
     "lapsed",
 )
-
-
-def basic_rows(coverage: pd.DataFrame, county_rate: float) -> list[dict]:
-    """Coverage rows for the basic ranking: a township has data unless it sent nothing."""
-    rows = []
-    for row in frame_rows(coverage):
-        row["reported"] = row["rank"] is not None and row["rate"] is not None
-        row["below"] = row["reported"] and row["rate"] < county_rate
-        rows.append(row)
-    return rows
 
 
 def village_groups(villages: pd.DataFrame, order: list[str], county_rate: float) -> list[dict]:
@@ -55,38 +48,35 @@ def village_groups(villages: pd.DataFrame, order: list[str], county_rate: float)
     return groups
 
 
-def basic_ranking_context(
-    campaign: dict,
-    as_of: datetime.date,
-    coverage: pd.DataFrame,
-    villages: pd.DataFrame,
-    county: dict,
-) -> dict:
-    """排名表 (basic): the Yongchun-style table, a chart against the county rate, villages."""
-    title = f"{campaign['campaign']['title']}进度排名表"
-    county_row = {key: to_python(value) for key, value in county.items()}
-    county_rate = county_row["rate"]
-    rows = basic_rows(coverage, county_rate)
+def basic_ranking_context(campaign: Campaign, as_of: datetime.date, results: Results) -> dict:
+    """排名表 (basic): the Yongchun-style table with change since the last run and time
+    progress, a chart against the county rate, the trend charts, villages."""
+    title = f"{campaign.title}进度排名表"
+    context = progress_context(campaign, as_of, results, title)
+    county_rate = context["county"]["rate"]
+    below = {row["township"] for row in context["named"].get("below_county", [])}
+    for row in context["all_rows"]:
+        row["below"] = row["township"] in below
+    rows = context["rows"]
     county_line = {"rate": county_rate, "label": "全县", "rate_label": format_percent(county_rate)}
-    rates = [row["rate"] for row in rows if row["reported"]] + [county_rate]
+    rates = [row["rate"] for row in rows if row["reported"]] + [county_rate or 0.0]
     # Rates sit close together (90%-97%): start the axis at a 5-point mark below the lowest.
     axis_min = max(0.0, math.floor((min(rates) - 0.01) * 20) / 20)
     chart = chart_geometry(
         rows,
-        [county_line],
+        [county_line] if county_rate is not None else [],
         ["低于全县参保率", "达到或高于全县参保率"],
         step=0.01 if 1 - axis_min <= 0.2 else 0.05,
         axis_min=axis_min,
         ceiling=1.0,
     )
-    context = common_context(campaign, as_of, title)
+    villages = results.marts.get("mart_village_coverage", pd.DataFrame())
     context.update(
-        title=title,
-        rows=rows,
-        county=county_row,
         chart=chart,
-        county_line=[county_line],
-        village_groups=village_groups(villages, [row["township"] for row in rows], county_rate),
-        file_errors=[row for row in rows if row["status"] == FILE_ERROR],
+        county_line=[county_line] if county_rate is not None else [],
+        village_groups=village_groups(
+            villages, [row["township"] for row in context["all_rows"]], county_rate or 0.0
+        ),
+        file_errors=[row for row in context["all_rows"] if row["status"] == FILE_ERROR],
     )
     return context

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from flows.render.context import NOT_REPORTED, TOTAL_LABEL, frame_rows
+from flows.render.context import TOTAL_LABEL, frame_rows
 from flows.render.filters import format_date_short
 
-CHART_BAR_COLOURS = ["#bfbfbf", "#5b9bd5", "#2e75b6"]
+CHART_BAR_COLOURS = ["#bfbfbf", "#5b9bd5", "#2e75b6", "#1f4e79", "#10304f"]
 # Plot height the chart may use (px at 96 dpi) so that it fits one landscape page.
 CHART_PLOT_HEIGHT = 460
 
@@ -58,9 +58,9 @@ def chart_geometry(
 
 
 def level_chart(rows: list[dict], levels: list[dict]) -> dict:
-    """惠民保 chart: 0-based axis in 10-point steps, one reference line per target level."""
-    legend = [f"未完成{levels[0]['label']}", f"已完成{levels[0]['label']}"]
-    legend.append(f"已完成{levels[-1]['label']}")
+    """Chart of a campaign with target levels: 0-based axis in 10-point steps, one reference
+    line per level, a bar coloured by the highest level it reached."""
+    legend = [f"未完成{levels[0]['label']}"] + [f"已完成{level['label']}" for level in levels]
     return chart_geometry(rows, levels, legend)
 
 
@@ -86,34 +86,15 @@ COUNTY_TREND = TrendSize(960, 430, 90, 150, 30, 50, 14, 10)
 TOWNSHIP_TREND = TrendSize(232, 120, 44, 10, 14, 20, 10, 2)
 
 
-def trend_series(
-    trend: pd.DataFrame | None,
-    as_of: datetime.date,
-    coverage: pd.DataFrame,
-    county: dict,
-    floor: dict,
-) -> dict:
-    """mart_trend as chart series: the run dates, the county (合计) and each township in the
-    ranking order, each with its (date, enrolled) points and latest floor target. Without a
-    trend, the as-of coverage alone (one point per chart)."""
-    if trend is None or trend.empty:
-        rows = [
-            {"as_of": as_of, "township": row["township"], "enrolled": row["enrolled"],
-             "target": row.get(floor["column"]), "reported": row["status"] != NOT_REPORTED}
-            for row in frame_rows(coverage)
-        ]  # fmt: skip
-        rows.append(
-            {"as_of": as_of, "township": TOTAL_LABEL, "enrolled": county.get("enrolled"),
-             "target": county.get(floor["column"]), "reported": True}
-        )  # fmt: skip
-    else:
-        frame = trend.copy()
-        frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
-        frame = frame[frame["as_of"] <= as_of].sort_values(["township", "as_of"], kind="stable")
-        rows = frame_rows(frame)
-        for row in rows:
-            row["reported"] = True
+def trend_series(trend: pd.DataFrame, order: list[str]) -> dict:
+    """mart_trend as chart series: the run dates with their time progress, the county (合计)
+    and each township in ``order``, each with its (date, enrolled) points and latest target
+    of the first level."""
+    frame = trend.copy()
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    rows = frame_rows(frame.sort_values(["township", "as_of"], kind="stable"))
     dates = sorted({row["as_of"] for row in rows})
+    progress = {row["as_of"]: row["time_progress"] for row in rows}
     by_township: dict[str, list[dict]] = {}
     for row in rows:
         by_township.setdefault(row["township"], []).append(row)
@@ -126,14 +107,14 @@ def trend_series(
             "points": [
                 {"as_of": p["as_of"], "enrolled": p["enrolled"]}
                 for p in points
-                if p["enrolled"] is not None and p["reported"]
+                if p["enrolled"] is not None
             ],
             "target": targets[-1] if targets else None,
         }
 
-    order = [row["township"] for row in frame_rows(coverage)]
     return {
         "dates": dates,
+        "time_progress": progress,
         "county": one(TOTAL_LABEL, "全县"),
         "townships": [one(township, township) for township in order],
     }
@@ -159,17 +140,9 @@ def date_ticks(dates: list[datetime.date], count: int) -> list[datetime.date]:
     return [dates[k] for k in sorted(picks)]
 
 
-def pace_target(campaign: dict, day: datetime.date, target: float) -> float | None:
-    """Where time progress (时序进度) puts the enrolled count on ``day``: target x elapsed."""
-    window = campaign.get("window") or {}
-    start, deadline = window.get("start"), window.get("deadline")
-    if not isinstance(start, datetime.date) or not isinstance(deadline, datetime.date):
-        return None
-    share = ((day - start).days + 1) / ((deadline - start).days + 1)
-    return target * min(max(share, 0.0), 1.0)
-
-
-def trend_chart(series: dict, dates: list[datetime.date], campaign: dict, size: TrendSize) -> dict:
+def trend_chart(
+    series: dict, dates: list[datetime.date], time_progress: dict, size: TrendSize
+) -> dict:
     """Pixel geometry of one trend chart: dates on x (by calendar day), enrolled on y from 0,
     the floor target as a horizontal line, the time-progress pace as a dashed line."""
     plot_w = size.width - size.left - size.right
@@ -177,8 +150,8 @@ def trend_chart(series: dict, dates: list[datetime.date], campaign: dict, size: 
     target = series["target"]
     pace = []
     if target is not None and dates:
-        pace = [(day, pace_target(campaign, day, target)) for day in (dates[0], dates[-1])]
-        pace = [] if pace[0][1] is None else pace
+        # where time progress (时序进度, mart_trend) puts the enrolled count: target x elapsed
+        pace = [(day, target * time_progress[day]) for day in (dates[0], dates[-1])]
     values = [p["enrolled"] for p in series["points"]] + ([target] if target else [])
     values += [value for _, value in pace]
     highest = max([*values, 1])

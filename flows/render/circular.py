@@ -6,72 +6,60 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-import pandas as pd
-
-from flows.render.context import FILE_ERROR, NOT_REPORTED
-from flows.render.ranking_report import BEHIND_TIME, COMPLETED, ranking_context
-
-TOP_COUNT = 3
+from flows.config import Campaign
+from flows.render.ranking_report import ranking_context
+from flows.results import Results
 
 
-def circular_context(
-    campaign: dict,
-    as_of: datetime.date,
-    coverage: pd.DataFrame,
-    county: dict,
-    doc_number: str | None,
-) -> dict:
-    """通报: the ranking context plus the sentences of a real circular."""
-    context = ranking_context(campaign, as_of, coverage, county)
-    rows = context["rows"]
-    county_row = context["county"]
-    floor_key = context["floor"]["key"]
-    reported = [row for row in rows if row["reported"]]
-    below_floor = [row for row in rows if (row.get(f"gap_{floor_key}") or 0) > 0]
-    reached_floor = [row for row in reported if (row.get(f"gap_{floor_key}") or 0) == 0]
-    time_progress = context["time_progress"]
-    completion = county_row.get(f"completion_{floor_key}")
-    lead = None
-    if time_progress is not None and completion is not None:
-        lead = Decimal(str(completion)) - Decimal(str(time_progress))
-    context.update(circular_frame(campaign, as_of, doc_number, context["title"]))
-    context.update(
-        top=reported[:TOP_COUNT],
-        below_floor=below_floor,
-        reached_floor=reached_floor,
-        behind_time=[row for row in rows if row["progress_class"] == BEHIND_TIME],
-        ahead_time=[
-            row
-            for row in reported
-            if row["progress_class"] not in (BEHIND_TIME, COMPLETED, None)
-            and (row.get(f"gap_{floor_key}") or 0) > 0
-        ],
-        rank_up=[row for row in reported if str(row["rank_change"] or "").startswith("↑")],
-        rank_down=[row for row in reported if str(row["rank_change"] or "").startswith("↓")],
-        not_reported=[row for row in rows if row["status"] == NOT_REPORTED],
-        file_errors=[row for row in rows if row["status"] == FILE_ERROR],
-        increase=county_row.get("increase_since_circular"),
-        time_lead=None if lead is None else abs(lead),
-        time_ahead=None if lead is None else lead >= 0,
-    )
+def circular_context(campaign: Campaign, as_of: datetime.date, results: Results) -> dict:
+    """通报: the ranking context plus the sentences of a real circular; who it names comes
+    from mart_circular_mentions."""
+    context = ranking_context(campaign, as_of, results)
+    context.update(circular_frame(campaign, as_of, results.doc_number, context["title"]))
+    context.update(circular_sentences(context))
     return context
 
 
+def circular_sentences(context: dict) -> dict:
+    """The named townships of every kind's circular, and how far the county is from time
+    progress (时序进度) on its first target level."""
+    named = context["named"]
+    county = context["county"]
+    time_progress, completion = context["time_progress"], county.get("completion")
+    lead = None
+    if time_progress is not None and completion is not None:
+        lead = Decimal(str(completion)) - Decimal(str(time_progress))
+    return {
+        "top": named.get("top", []),
+        "below_floor": named.get("below_first", []),
+        "reached_floor": named.get("reached_first", []),
+        "behind_time": named.get("behind_time", []),
+        "ahead_time": named.get("ahead_time", []),
+        "rank_up": named.get("rank_up", []),
+        "rank_down": named.get("rank_down", []),
+        "below": named.get("below_county", []),
+        "lowest": (named.get("lowest") or [None])[0],
+        "most_unenrolled": named.get("most_unenrolled", []),
+        "not_reported": named.get("not_reported", []),
+        "file_errors": named.get("file_error", []),
+        "increase": county.get("increase_since_circular"),
+        "time_lead": None if lead is None else abs(lead),
+        "time_ahead": None if lead is None else lead >= 0,
+    }
+
+
 def circular_frame(
-    campaign: dict, as_of: datetime.date, doc_number: str | None, attachment_title: str
+    campaign: Campaign, as_of: datetime.date, doc_number: str | None, attachment_title: str
 ) -> dict:
     """What circular_base.html needs besides the body: title, number, requirements, date."""
-    settings = campaign.get("circular", {})
-    circular_title = (
-        settings.get("title") or f"关于{campaign['campaign']['title']}工作进展情况的通报"
-    )
+    circular_title = campaign.circular_title or f"关于{campaign.title}工作进展情况的通报"
     return {
         "circular_title": circular_title,
         "title_parts": title_parts(circular_title),
         "attachment_title": attachment_title,
         "doc_number": doc_number,
-        "requirements": settings.get("requirements", []),
-        "requirement_items": [requirement_parts(text) for text in settings.get("requirements", [])],
+        "requirements": list(campaign.requirements),
+        "requirement_items": [requirement_parts(text) for text in campaign.requirements],
         "issue_date": as_of,
     }
 

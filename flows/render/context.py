@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
+from flows.config import Campaign
 from flows.render.filters import format_rate_label
 
 REPORTED = "已报送"
@@ -19,27 +19,26 @@ FILE_ERROR = "文件错误"
 TOTAL_LABEL = "合计"
 
 
-def program_name(campaign: dict) -> str:
+def program_name(campaign: Campaign) -> str:
     """The quoted programme name from the title ('“三明普惠医联保”'), else the short title."""
-    info = campaign["campaign"]
-    match = re.search(r"“[^”]+”", info.get("title", ""))
-    return match.group(0) if match else info.get("short_title", "")
+    match = re.search(r"“[^”]+”", campaign.title)
+    return match.group(0) if match else campaign.short_title
 
 
-def target_levels(campaign: dict) -> list[dict]:
+def target_levels(campaign: Campaign) -> list[dict]:
     """Configured target levels with column names and labels ('目标任务数（20%）')."""
     levels = []
-    for level in campaign.get("targets", {}).get("levels", []):
-        rate_label = format_rate_label(level["rate"])
+    for level in campaign.levels:
+        rate_label = format_rate_label(level.rate)
         levels.append(
             {
-                "key": level["key"],
-                "label": level["label"],
-                "rate": float(Decimal(str(level["rate"]))),
+                "key": level.key,
+                "label": level.label,
+                "rate": float(level.rate),
                 "rate_label": rate_label,
-                "column": f"target_{level['key']}",
-                "gap_column": f"gap_{level['key']}",
-                "heading": f"{level['label']}数（{rate_label}）",
+                "column": f"target_{level.key}",
+                "gap_column": f"gap_{level.key}",
+                "heading": f"{level.label}数（{rate_label}）",
             }
         )
     return levels
@@ -64,13 +63,12 @@ def frame_rows(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
-def common_context(campaign: dict, as_of: datetime.date, doc_title: str) -> dict:
+def common_context(campaign: Campaign, as_of: datetime.date, doc_title: str) -> dict:
     """What every document shows: campaign, office, date, levels and PDF metadata."""
-    info = campaign["campaign"]
     stamp = as_of.isoformat()
     return {
-        "campaign": info,
-        "office": campaign["office"],
+        "campaign": campaign,
+        "office": campaign.office,
         "program": program_name(campaign),
         "as_of": as_of,
         "levels": target_levels(campaign),
@@ -78,6 +76,6 @@ def common_context(campaign: dict, as_of: datetime.date, doc_title: str) -> dict
         "meta": {
             "created": stamp,
             "modified": stamp,
-            "author": campaign["office"]["issuing_office"],
+            "author": campaign.office.issuing_office,
         },
     }

@@ -6,6 +6,7 @@ import datetime
 
 import pandas as pd
 
+from flows.config import Campaign
 from flows.render.context import common_context
 from flows.render.filters import format_date_short
 
@@ -46,7 +47,7 @@ def followup_pages(members: pd.DataFrame) -> list[dict]:
 
 
 def followup_context(
-    campaign: dict, as_of: datetime.date, township: str, people: pd.DataFrame
+    campaign: Campaign, as_of: datetime.date, township: str, people: pd.DataFrame
 ) -> dict:
     """随访名单: per village the masked people to visit, with counts by status."""
     title = f"{township}基本医保未参保及断缴人员随访名单"

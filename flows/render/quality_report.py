@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import datetime
 
-import pandas as pd
-
+from flows.config import Campaign
 from flows.render.context import common_context, frame_rows, program_name
+from flows.results import Results
 
 
-def quality_context(
-    campaign: dict,
-    as_of: datetime.date,
-    summary: pd.DataFrame,
-    rejects: pd.DataFrame,
-    file_errors: list[dict],
-    conflicts: pd.DataFrame | None = None,
-    notes: list[str] | None = None,
-) -> dict:
-    """数据质量: per township the rows set aside (identity numbers already masked)."""
-    info = campaign["campaign"]
-    title = f"{info['year']}年{info['county']}{program_name(campaign)}报送数据质量报告"
-    rows = frame_rows(rejects)
+def quality_context(campaign: Campaign, as_of: datetime.date, results: Results) -> dict:
+    """数据质量: per township the rows set aside (identity numbers already masked), files
+    that could not be read, people reported twice, and what officials should check (a
+    stated 合计 off the sum of its rows, upgraded 15-digit numbers)."""
+    title = f"{campaign.year}年{campaign.county}{program_name(campaign)}报送数据质量报告"
+    rows = frame_rows(results.rejects)
     groups = [
         {"township": township, "rows": [r for r in rows if r["township"] == township]}
         for township in dict.fromkeys(r["township"] for r in rows)
     ]
+    conflicts = results.conflicts
     context = common_context(campaign, as_of, title)
     context.update(
         title=title,
-        summary=frame_rows(summary),
+        summary=frame_rows(results.marts["mart_delivery_quality"]),
         groups=groups,
-        file_errors=file_errors,
+        file_errors=results.file_errors,
         conflicts=frame_rows(conflicts) if conflicts is not None else [],
-        notes=notes or [],
+        notes=results.notes,
     )
     return context

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from flows.demo_basic import COUNTS_DEFECTS, write_person_register, write_village_counts
+from demo.yongchun import COUNTS_DEFECTS, write_person_register, write_village_counts
 from flows.pipeline import run_campaign
 from tests.conftest import REFERENCE
 from tests.pdf import pdf_text, squeeze

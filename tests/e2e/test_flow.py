@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from demo.qingliu import DEMO_DEFECTS, write_demo_extracts
 from flows.config import available_campaigns
-from flows.demo_data import DEMO_DEFECTS, write_demo_extracts
 from flows.outputs import sha256_of
 from flows.pipeline import run_campaign
 from tests.conftest import QINGLIU, REFERENCE

@@ -1,38 +1,44 @@
 """Golden rows for the SQL models: given these rows, expect these rows."""
 
+import dataclasses
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 import pytest
 
 from flows import store
+from flows.campaign_kinds import CAMPAIGN_KINDS
+from flows.config import TargetLevel, load_campaign
+from flows.results import compute_marts, widen_levels
 from flows.settings import get_settings
-from tests.conftest import REFERENCE
+from tests.conftest import QINGLIU, REFERENCE
 
-PARAMS = {
-    "campaign": "c",
-    "as_of": date(2024, 11, 13),
-    "floor_rate": "0.20",
-    "stretch_rate": "0.30",
-    "rounding": "ceil",
-    "total_rule": "sum_of_townships",
-    "window_start": date(2024, 10, 15),
-    "deadline": date(2024, 12, 31),
-}
+AS_OF = date(2024, 11, 13)
+FLOOR_AND_STRETCH = (
+    TargetLevel("floor", "目标任务", Decimal("0.20")),
+    TargetLevel("stretch", "力争任务", Decimal("0.30")),
+)
 
 
 @pytest.fixture
 def con():
     with store.connect(get_settings(), ":memory:") as connection:
-        connection.execute(
-            "create temp table run_file_errors (township varchar, file_name varchar)"
-        )
         yield connection
 
 
-def given_bases(con, bases: list[tuple[str, int]]) -> None:
+def campaign_for_test(**changes):
+    """Qingliu's campaign file as the test's campaign "c" (window 10-15 .. 12-31)."""
+    campaign = load_campaign(QINGLIU, get_settings())
+    return dataclasses.replace(campaign, **{"name": "c", "levels": FLOOR_AND_STRETCH, **changes})
+
+
+def given_bases(con, bases: list[tuple[str, int]], groups: dict[str, str] | None = None) -> None:
     frame = pd.DataFrame(bases, columns=["township", "base"])
     frame.insert(1, "position", range(1, len(frame) + 1))
+    groups = groups or {}
+    frame["unit_type"] = frame["township"].map(lambda t: groups.get(t, "乡镇"))
+    frame["rank_group"] = frame["unit_type"]
     store.replace_bases(con, "c", frame)
 
 
@@ -71,8 +77,22 @@ def given_delivery(con, sha: str, township: str, delivered_on: date, people: lis
         )
 
 
-def build(con, **overrides) -> None:
-    store.build_models(con, get_settings(), {**PARAMS, **overrides}, store.MODELS["puhui"])
+def build(con, as_of: date = AS_OF, **changes) -> None:
+    """Every mart of a 惠民保 campaign on rosters, as a run builds them."""
+    marts = (*CAMPAIGN_KINDS["puhui"].all_marts, "mart_conflicts")
+    compute_marts(con, get_settings(), campaign_for_test(**changes), as_of, marts)
+
+
+def wide(con, name: str, levels=FLOOR_AND_STRETCH, values=("target",)) -> pd.DataFrame:
+    """A mart of one row per township and level, as one row per township."""
+    long = store.table(con, name)
+    return widen_levels(long, levels, values)
+
+
+def wide_targets(con, levels=FLOOR_AND_STRETCH) -> pd.DataFrame:
+    long = store.table(con, "mart_targets")
+    bases = long[["township", "base"]].drop_duplicates("township")
+    return bases.merge(widen_levels(long, levels, ("target",)), on="township")
 
 
 def test_targets_reproduce_the_qingliu_table(con):
@@ -80,7 +100,7 @@ def test_targets_reproduce_the_qingliu_table(con):
     towns = reference[reference["township"] != "合计"]
     given_bases(con, list(zip(towns["township"], towns["base_2025"], strict=True)))
     build(con)
-    targets = store.table(con, "mart_targets")
+    targets = wide_targets(con)
     expected = reference.rename(
         columns={
             "base_2025": "base",
@@ -107,7 +127,7 @@ def test_rounding_and_total_rules(con, rounding, total_rule, expected):
     # 5000 × 0.2 is exactly 1000 (DECIMAL arithmetic: never 1000.0000000001 → 1001)
     given_bases(con, [("甲镇", 5003), ("乙乡", 7), ("丙镇", 5000)])
     build(con, rounding=rounding, total_rule=total_rule)
-    targets = store.table(con, "mart_targets")
+    targets = wide_targets(con)
     assert list(zip(targets["target_floor"], targets["target_stretch"], strict=True)) == expected
 
 
@@ -136,7 +156,8 @@ def test_coverage_ranks_by_exact_rate_and_counts_each_person_once(con):
         [None, "外山乡", 0, "未报送"],
     ]
     assert coverage["rate"].iloc[0] == pytest.approx(34424 / 36077)
-    assert coverage["gap_floor"].tolist() == [0, 0, 1, 1]
+    gaps = wide(con, "mart_township_levels", values=("gap",)).set_index("township")
+    assert gaps.loc[coverage["township"], "gap_floor"].tolist() == [0, 0, 1, 1]
     county = store.table(con, "mart_county_total").iloc[0]
     assert county["enrolled"] == 34424 + 19049 + 1
 
@@ -199,13 +220,13 @@ def test_progress_against_the_previous_run_the_last_circular_and_time(con):
         con, "h2", "乙乡", date(2024, 10, 16), [(f"B{i}", "乙乡", "2024-10-16") for i in range(5)]
     )
     build(con, as_of=date(2024, 10, 19))
-    store.save_snapshot(con, "puhui", "c", date(2024, 10, 19))
+    store.save_snapshot(con, "c", date(2024, 10, 19))
     assert store.circular_number(con, "c", date(2024, 10, 19), "清医保", 7) == "清医保〔2024〕7号"
     given_delivery(
         con, "h3", "乙乡", date(2024, 10, 21), [(f"C{i}", "乙乡", "2024-10-20") for i in range(8)]
     )
     build(con, as_of=date(2024, 10, 20))
-    store.save_snapshot(con, "puhui", "c", date(2024, 10, 20))
+    store.save_snapshot(con, "c", date(2024, 10, 20))
     build(con, as_of=date(2024, 10, 24))  # window 10-15..12-31: day 10 of 78
     progress = store.table(con, "mart_township_progress").set_index("township")
     assert progress["time_progress"].iloc[0] == pytest.approx(10 / 78)
@@ -222,3 +243,94 @@ def test_progress_against_the_previous_run_the_last_circular_and_time(con):
     trend = store.table(con, "mart_trend")
     county = trend[trend["township"] == "合计"]
     assert county["enrolled"].tolist() == [15, 15, 23]
+
+
+def test_any_number_of_levels_one_or_three(con):
+    given_bases(con, [("甲镇", 1003), ("乙乡", 57)])
+    one = (TargetLevel("goal", "目标任务", Decimal("0.20")),)
+    build(con, levels=one, rounding="half_up")
+    targets = wide_targets(con, one)
+    # 1003 × 0.2 = 200.6 → 201; 57 × 0.2 = 11.4 → 11; 合计 = 212 (sum of the townships)
+    assert targets.values.tolist() == [["甲镇", 1003, 201], ["乙乡", 57, 11], ["合计", 1060, 212]]
+    assert set(store.table(con, "mart_township_levels")["level_key"]) == {"goal"}
+    three = (
+        TargetLevel("a", "基本任务", Decimal("0.10")),
+        TargetLevel("b", "目标任务", Decimal("0.20")),
+        TargetLevel("c", "力争任务", Decimal("0.35")),
+    )
+    build(con, levels=three, rounding="ceil", total_rule="from_total_base")
+    targets = wide_targets(con, three)
+    assert list(targets.columns) == ["township", "base", "target_a", "target_b", "target_c"]
+    # ceil(100.3)=101, ceil(200.6)=201, ceil(351.05)=352; 57: 6, 12, 20; total 1060: 106, 212, 371
+    assert targets.values.tolist() == [
+        ["甲镇", 1003, 101, 201, 352],
+        ["乙乡", 57, 6, 12, 20],
+        ["合计", 1060, 106, 212, 371],
+    ]
+
+
+def test_a_unit_type_ranked_apart_has_its_own_ranks(con):
+    given_bases(
+        con,
+        [("甲镇", 100), ("乙乡", 100), ("县直单位", 50), ("管委会", 40)],
+        groups={"县直单位": "县直单位"},
+    )
+    given_delivery(con, "h1", "甲镇", date(2024, 10, 20), [("A", "甲镇", "2024-10-19")])
+    people = [(f"U{i}", "县直单位", "2024-10-19") for i in range(30)]
+    given_delivery(con, "h2", "县直单位", date(2024, 10, 20), people)
+    given_delivery(con, "h3", "管委会", date(2024, 10, 20), [("M", "管委会", "2024-10-19")] * 1)
+    build(con)
+    ranked = store.table(con, "mart_township_progress")[["rank_group", "township", "rank"]]
+    rows = ranked.astype(object).where(ranked.notna(), None).values.tolist()
+    # 管委会 (2.5%) ranks with the townships, above 甲镇 (1%); 县直单位 (60%) ranks alone
+    assert rows == [
+        ["乡镇", "管委会", 1],
+        ["乡镇", "甲镇", 2],
+        ["乡镇", "乙乡", None],
+        ["县直单位", "县直单位", 1],
+    ]
+
+
+def test_who_a_circular_names(con):
+    given_bases(con, [("甲镇", 100), ("乙乡", 100), ("丙镇", 100), ("丁乡", 100)])
+    given_delivery(
+        con, "h1", "甲镇", date(2024, 10, 16), [(f"A{i}", "甲镇", "2024-10-16") for i in range(25)]
+    )
+    given_delivery(
+        con, "h2", "乙乡", date(2024, 10, 16), [(f"B{i}", "乙乡", "2024-10-16") for i in range(2)]
+    )
+    given_delivery(
+        con, "h3", "丙镇", date(2024, 10, 16), [(f"C{i}", "丙镇", "2024-10-16") for i in range(10)]
+    )
+    build(con, as_of=date(2024, 11, 3))  # day 20 of 78: time progress 25.6%
+    mentions = store.table(con, "mart_circular_mentions")
+    named = {m: g["township"].tolist() for m, g in mentions.groupby("mention")}
+    assert named["top"] == ["甲镇", "丙镇", "乙乡"]
+    assert named["reached_first"] == ["甲镇"]  # 25 of 20
+    assert named["below_first"] == ["丙镇", "乙乡", "丁乡"]  # 丁乡 sent nothing: 0 of 20
+    assert named["behind_time"] == ["乙乡"]  # 2/20 = 10% < 25.6%
+    assert named["ahead_time"] == ["丙镇"]  # 10/20 = 50% ≥ 25.6%, not yet done
+    assert named["not_reported"] == ["丁乡"]
+    assert named["lowest"] == ["乙乡"]
+    assert named["below_county"] == ["乙乡"]  # county 37/400 = 9.25%
+    assert named["most_unenrolled"] == ["乙乡", "丙镇", "甲镇"]
+    assert "rank_up" not in named and "file_error" not in named
+
+
+def test_the_build_order_follows_from_the_models_references():
+    settings = get_settings()
+    order = store.build_order(settings, ("mart_township_progress",), "puhui")
+    for upstream, downstream in [
+        ("stg_bases", "int_township_coverage"),
+        ("stg_deliveries", "int_township_coverage"),
+        ("int_persons_deduplicated", "int_township_coverage"),
+        ("int_township_coverage", "mart_township_coverage"),
+        ("mart_township_levels", "mart_township_progress"),
+        ("int_time_progress", "mart_township_progress"),
+    ]:
+        assert order.index(upstream) < order.index(downstream)
+    assert order[-1] == "mart_township_progress"
+    # a kind brings its own coverage model: the basic one reads village counts and registers
+    basic = store.build_order(settings, ("mart_township_progress",), "basic")
+    assert "int_basic_villages_counted" in basic and "int_persons_deduplicated" not in basic
+    assert store.model_path(settings, "int_township_coverage", "basic").parent.name == "basic"

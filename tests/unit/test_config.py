@@ -69,3 +69,62 @@ def test_command_line_mistakes_are_one_chinese_line(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("错误：命令行参数有误")
     assert "日期格式应为 YYYY-MM-DD：2024-13-01" in err[0]
+
+
+def test_every_mistake_of_a_campaign_file_is_named_at_once(campaigns):
+    broken = (
+        QINGLIU.replace('rounding = "ceil"', 'rounding = "up"')
+        .replace('rate = "0.30"', 'rate = "30"')
+        .replace('key = "stretch"', 'key = "Stretch 2"')
+        .replace("deadline = 2024-12-31", "deadline = 2024-10-01")
+    )
+    (campaigns / "c.toml").write_text(broken, encoding="utf-8")
+    with pytest.raises(CampaignError) as raised:
+        load_campaign("c", get_settings())
+    problems = raised.value.problems
+    assert len(problems) == 4, problems
+    assert any("取整规则 rounding = “up” 无效" in p for p in problems)
+    assert any("比例应在 0 到 1 之间：30" in p for p in problems)
+    assert any("key = “Stretch 2” 无效" in p for p in problems)
+    assert any("活动截止日期应晚于开始日期" in p for p in problems)
+
+
+def test_one_level_and_units_that_are_not_townships(campaigns):
+    one_level = QINGLIU.split("[[targets.levels]]")
+    text = (
+        "[[targets.levels]]".join(one_level[:2])
+        + (
+            '\n[[units]]\nname = "城市社区管委会"\ntype = "管委会"\n'
+            '\n[[units]]\nname = "县直单位"\ntype = "县直单位"\n'
+            '\n[ranking]\nseparate = ["县直单位"]\n'
+        )
+        + "[window]"
+        + one_level[2].split("[window]", 1)[1]
+    )
+    (campaigns / "c.toml").write_text(text, encoding="utf-8")
+    campaign = load_campaign("c", get_settings())
+    assert [level.key for level in campaign.levels] == ["floor"]
+    units = {unit.name: unit for unit in campaign.units}
+    assert units["城市社区管委会"].rank_group == "乡镇"
+    assert units["县直单位"].rank_group == "县直单位"
+    assert campaign.rank_groups == ("乡镇", "县直单位")
+    assert campaign.township_aliases["县直单位"] == "县直单位"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("[[units]]\nname", "[[units]]\nnam"), "[[units]] 中有一项缺少 name"),
+        (('type = "管委会"', 'type = "园区"'), "单位“工业园区管委会”的类型“园区”无效"),
+        (('separate = ["县直单位"]', 'separate = ["单位"]'), "单独排名"),
+        (('key = "goal"', 'key = "目标"'), "key = “目标” 无效"),
+        (("[office]", '[input]\nkind = "counts"\n\n[office]'), "不适用于惠民保活动"),
+    ],
+)
+def test_unit_and_level_mistakes_are_named(campaigns, edit, message):
+    example = (PROJECT_ROOT / "campaigns" / "shanghang_2025_puhui.toml").read_text("utf-8")
+    assert edit[0] in example
+    (campaigns / "c.toml").write_text(example.replace(*edit, 1), encoding="utf-8")
+    with pytest.raises(CampaignError) as raised:
+        load_campaign("c", get_settings())
+    assert any(message in problem for problem in raised.value.problems), raised.value.problems

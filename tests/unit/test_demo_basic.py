@@ -1,4 +1,4 @@
-"""flows.demo_basic: 永春县 basic-insurance demo deliveries built from one village plan."""
+"""demo.yongchun: 永春县 basic-insurance demo deliveries built from one village plan."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from flows import demo_basic
-from flows.demo_basic import (
+from demo import yongchun as demo_basic
+from demo.yongchun import (
     COUNTS_DEFECTS,
     counts_defects,
     village_plan,

@@ -1,4 +1,4 @@
-"""flows.demo_data: deterministic, realistic township extracts with known defects."""
+"""demo.qingliu: deterministic, realistic township extracts with known defects."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 from stdnum.cn import ric
 
-from flows import demo_data
-from flows.demo_data import DEMO_DEFECTS, demo_defects, write_demo_extracts
+from demo import qingliu as demo_data
+from demo.qingliu import DEMO_DEFECTS, demo_defects, write_demo_extracts
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_CSV = ROOT / "data" / "reference" / "qingliu_2025_puhui_assignments.csv"

@@ -13,7 +13,7 @@ The plan
 The reference table (``yongchun_2023_basic_coverage.csv``, 22 townships as of
 2023-06-03, short names such as 桃城) is mapped to full names and codes from
 ``townships.csv``. Every township gets 8-25 villages/communities (more for
-larger townships; names from ``flows.demo_data``'s village generator, ending
+larger townships; names from ``demo.qingliu``'s village generator, ending
 村 or 社区, unique in the county). The township's registered (户籍人口),
 enrolled_local (本地参保) and enrolled_elsewhere (异地参保) counts are split
 across its villages so that the village numbers sum EXACTLY to the reference
@@ -53,13 +53,13 @@ empty otherwise) / 上年是否缴费 (是 / 否). Per village: rows = registere
 本地 = enrolled_local, 异地 = enrolled_elsewhere, unenrolled with 上年是否缴费 = 是
 = lapsed, enrolled with 是 = paid_last_year.
 
-Persons come from ``flows.demo_data._people`` (unique IDs, ages, sex-coherent
+Persons come from ``demo.qingliu._people`` (unique IDs, ages, sex-coherent
 names) with the address code moved to 永春县: 350525, and the retired code
 352425 for a few people born before 1983 (well before 1985, when the code was
 retired). Ages 0-95, sequence odd = male, check character from
 ``schemas.identity.with_check_char``.
 
-CLI: ``python -m flows.demo_basic counts|register <raw_dir> --as-of 2023-06-03
+CLI: ``python -m demo.yongchun counts|register <raw_dir> --as-of 2023-06-03
 [--scale 1.0] [--seed 2023]``.
 """
 
@@ -75,15 +75,15 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from flows.demo_data import (
+from demo.qingliu import (
     _VILLAGE_PREFIX,
     _VILLAGE_SUFFIX,
     _people,
     _rng,
     _villages,
 )
-from flows.demo_data import COUNTY_CODE as _SOURCE_COUNTY_CODE
-from flows.demo_data import RETIRED_COUNTY_CODE as _SOURCE_RETIRED_CODE
+from demo.qingliu import COUNTY_CODE as _SOURCE_COUNTY_CODE
+from demo.qingliu import RETIRED_COUNTY_CODE as _SOURCE_RETIRED_CODE
 from schemas.identity import with_check_char
 
 DEFAULT_SEED = 2023
@@ -98,7 +98,7 @@ LAPSED_SHARE = (0.30, 0.60)  # of a village's unenrolled
 PAID_LAST_YEAR_SHARE = (0.90, 0.98)  # of a village's enrolled
 EMPLOYEE_SHARE_ADULTS = 0.30  # 职工医保 among enrolled adults: about 25% of all enrolled
 
-# The county seat has several communities; other 镇 get "<seat>社区" from demo_data.
+# The county seat has several communities; other 镇 get "<seat>社区" from demo.qingliu.
 _EXTRA_COMMUNITIES = {"桃城镇": ("桃东社区", "桃溪社区", "留安社区", "环城社区")}
 
 # Counts files: fixed formats; townships not listed are UTF-8 with BOM.
@@ -442,13 +442,13 @@ def _payment_day_weights(start: date, n_days: int) -> np.ndarray:
 
 
 def _yongchun_ids(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """demo_data's identity numbers moved to 永春县's codes; also their birth dates."""
+    """demo.qingliu's identity numbers moved to 永春县's codes; also their birth dates."""
     first17 = pd.to_numeric(ids.str.slice(0, 17)).to_numpy(np.int64)
     code = first17 // 10**11
     rest = first17 % 10**11
     new_code = np.where(code == _SOURCE_RETIRED_CODE, RETIRED_COUNTY_CODE, COUNTY_CODE)
     if not np.isin(code, [_SOURCE_COUNTY_CODE, _SOURCE_RETIRED_CODE]).all():
-        raise ValueError("unexpected address code from demo_data._people")
+        raise ValueError("unexpected address code from demo.qingliu._people")
     digits = pd.Series((new_code * 10**11 + rest).astype("U17"))
     ymd = rest // 1000
     birth = pd.to_datetime(

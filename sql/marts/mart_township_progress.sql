@@ -1,13 +1,17 @@
--- one row per township on the as-of date: coverage, change since the previous run and the
--- previous circular, rank change, and completion against time progress (时序进度)
+-- one row per township on the as-of date: coverage, completion of the first target level
+-- against time progress (时序进度), change since the previous run and the previous
+-- circular, rank change
 with coverage as (
     select * from mart_township_coverage
 ),
+first_level as (
+    select * from mart_township_levels where level_position = 1
+),
 earlier as (
-    select * from snapshots where campaign = $campaign and as_of < $as_of
+    select * from stg_snapshots
 ),
 earlier_circulars as (
-    select * from circulars where campaign = $campaign and as_of < $as_of
+    select * from stg_circulars
 ),
 previous_run as (
     select * from earlier where as_of = (select max(as_of) from earlier)
@@ -16,20 +20,18 @@ previous_circular as (
     select * from earlier where as_of = (select max(as_of) from earlier_circulars)
 ),
 pace as (
-    -- days elapsed over the days of the campaign window, both counted inclusively
-    select least(greatest(
-        (date_diff('day', $window_start::date, $as_of::date) + 1)
-        / (date_diff('day', $window_start::date, $deadline::date) + 1)::double,
-        0), 1) as time_progress
+    select * from int_time_progress
 )
 select
     c.*,
-    c.enrolled / nullif(c.target_floor, 0)::double as completion_floor,
+    f.target as first_target,
+    f.completion,
     p.time_progress,
     case
         when c.status = '未报送' then '未报送'
-        when c.enrolled >= c.target_floor then '已完成'
-        when c.enrolled / nullif(c.target_floor, 0)::double >= p.time_progress then '超时序'
+        when f.target is null then null
+        when c.enrolled >= f.target then '已完成'
+        when f.completion >= p.time_progress then '超时序'
         else '落后时序'
     end as progress_class,
     c.enrolled - r.enrolled as increase_since_previous,
@@ -42,6 +44,7 @@ select
     end as rank_change
 from coverage as c
 cross join pace as p
+left join first_level as f using (township)
 left join previous_run as r using (township)
 left join previous_circular as pc using (township)
-order by c.rank nulls last
+order by c.rank_group <> '乡镇', c.rank_group, c.rank nulls last, c.position

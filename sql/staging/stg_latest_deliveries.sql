@@ -1,8 +1,7 @@
 -- one row per township: its newest loaded delivery by the as-of date
 -- (village counts and registers are snapshots: the newest one replaces the older ones)
 with deliveries as (
-    select * from deliveries
-    where campaign = $campaign and status = 'loaded' and delivered_on <= $as_of
+    select * from stg_deliveries
 )
 select township, file_sha256, delivered_on
 from deliveries

@@ -1,10 +1,9 @@
 -- one row per rejected row and reason, for deliveries known on the as-of date
 with rejects as (
-    select * from rejects where campaign = $campaign
+    select * from stg_rejects
 ),
 deliveries as (
-    select * from deliveries
-    where campaign = $campaign and status = 'loaded' and delivered_on <= $as_of
+    select * from stg_deliveries
 )
 select
     d.township,

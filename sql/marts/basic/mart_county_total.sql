@@ -1,6 +1,6 @@
--- one row: the county on the as-of date
+-- one row: the county on the as-of date (全民参保): registered, enrolled, lapsed, target
 with coverage as (
-    select * from mart_basic_township_coverage
+    select * from int_township_coverage
 ),
 total as (
     select
@@ -13,6 +13,7 @@ total as (
 )
 select
     registered,
+    registered as denominator,
     enrolled_local,
     enrolled_elsewhere,
     enrolled,

@@ -1,17 +1,21 @@
--- one row per township (and 合计) per snapshot date up to the as-of date: the trend
+-- one row per township (and 合计) per snapshot date up to the as-of date: the trend of the
+-- enrolled count against the first target level and time progress on that date
 with earlier as (
-    select * from snapshots where campaign = $campaign and as_of < $as_of
+    select * from stg_snapshots
+),
+progress as (
+    select * from mart_township_progress
 ),
 today as (
     select
         $as_of::date as as_of,
         township,
         rank,
-        coalesce(base, 0) as denominator,
-        target_floor as target,
+        coalesce(denominator, 0) as denominator,
+        first_target as target,
         enrolled,
         rate
-    from mart_township_coverage
+    from progress
 ),
 rows as (
     select as_of, township, rank, denominator, target, enrolled, rate from earlier
@@ -30,7 +34,6 @@ county as (
     from rows
     group by as_of
 )
-select * from rows
-union all
-select * from county
+select *, time_progress(as_of, $window_start, $deadline) as time_progress
+from (select * from rows union all select * from county)
 order by township, as_of

@@ -89,7 +89,7 @@ create table if not exists snapshots (
     township     varchar not null,
     rank         integer,
     denominator  bigint,                 -- base (惠民保) or registered population (全民参保)
-    target       bigint,                 -- floor target (惠民保) or expansion target (全民参保)
+    target       bigint,                 -- target of the first level (目标任务), if the campaign sets one
     enrolled     bigint not null,
     rate         double,
     status       varchar not null,
@@ -104,3 +104,8 @@ create table if not exists circulars (
     doc_number  varchar not null,
     primary key (campaign, as_of)
 );
+
+-- added with non-township units (街道, 管委会, 县直单位): what each row of the base table is,
+-- and the ranking it takes part in (乡镇 rank together; a type may be ranked on its own)
+alter table bases add column if not exists unit_type varchar;
+alter table bases add column if not exists rank_group varchar;

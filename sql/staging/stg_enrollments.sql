@@ -3,7 +3,7 @@ with enrollments as (
     select * from enrollments where campaign = $campaign
 ),
 deliveries as (
-    select * from deliveries where campaign = $campaign and status = 'loaded'
+    select * from stg_deliveries
 ),
 known_by_as_of as (
     select
@@ -18,6 +18,6 @@ known_by_as_of as (
         e.source_row
     from enrollments as e
     join deliveries as d using (file_sha256)
-    where e.bought_on <= $as_of and d.delivered_on <= $as_of
+    where e.bought_on <= $as_of
 )
 select * from known_by_as_of

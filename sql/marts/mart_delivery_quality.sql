@@ -3,11 +3,10 @@ with bases as (
     select * from stg_bases
 ),
 deliveries as (
-    select * from deliveries
-    where campaign = $campaign and status = 'loaded' and delivered_on <= $as_of
+    select * from stg_deliveries
 ),
 file_errors as (
-    select * from run_file_errors
+    select * from stg_file_errors
 ),
 received as (
     select

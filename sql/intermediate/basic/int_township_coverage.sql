@@ -1,4 +1,5 @@
--- one row per township on the as-of date: registered, enrolled, rate, unenrolled, lapsed, rank
+-- one row per township (全民参保): registered population, enrolled here and elsewhere,
+-- lapsed, the year's expansion target, delivery status
 with villages as (
     select * from int_basic_villages_counted
 ),
@@ -6,11 +7,10 @@ townships as (
     select * from stg_bases
 ),
 deliveries as (
-    select * from deliveries
-    where campaign = $campaign and status = 'loaded' and delivered_on <= $as_of
+    select * from stg_deliveries
 ),
 file_errors as (
-    select * from run_file_errors
+    select * from stg_file_errors
 ),
 summed as (
     select
@@ -26,6 +26,8 @@ coverage as (
     select
         t.township,
         t.position,
+        t.unit_type,
+        t.rank_group,
         coalesce(s.registered, 0) as registered,
         coalesce(s.enrolled_local, 0) as enrolled_local,
         coalesce(s.enrolled_elsewhere, 0) as enrolled_elsewhere,
@@ -38,31 +40,12 @@ coverage as (
         end as status
     from townships as t
     left join summed as s using (township)
-),
-measured as (
-    select
-        *,
-        enrolled / nullif(registered, 0)::double as rate,
-        registered - enrolled as unenrolled,
-        (registered - enrolled) / nullif(registered, 0)::double as unenrolled_rate,
-        -- the year's expansion target (扩面目标任务): not enrolled, plus lapsed
-        registered - enrolled + lapsed as target
-    from coverage
 )
 select
-    case when status <> '未报送' then
-        rank() over (partition by status = '未报送' order by rate desc nulls last)
-    end as rank,
-    township,
-    registered,
-    enrolled_local,
-    enrolled_elsewhere,
-    enrolled,
-    rate,
-    unenrolled,
-    unenrolled_rate,
-    lapsed,
-    target,
-    status
-from measured
-order by rank nulls last, position
+    *,
+    registered as denominator,
+    registered - enrolled as unenrolled,
+    (registered - enrolled) / nullif(registered, 0)::double as unenrolled_rate,
+    -- the year's expansion target (扩面目标任务): not enrolled, plus lapsed
+    registered - enrolled + lapsed as target
+from coverage

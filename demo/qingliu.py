@@ -50,7 +50,7 @@ Defects (exactly these three, in the first delivery file of three townships;
 Data row 1 is the first row under the header. A run with ``defects=False``
 writes clean files.
 
-CLI: ``python -m flows.demo_data <raw_dir> --as-of 2024-11-13 [--start 2024-10-15]``.
+CLI: ``python -m demo.qingliu <raw_dir> --as-of 2024-11-13 [--start 2024-10-15]``.
 """
 
 from __future__ import annotations

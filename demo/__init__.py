@@ -1,0 +1,50 @@
+"""Demo data: realistic township deliveries generated for the bundled demo campaigns.
+
+Not part of the pipeline: `canbao demo` writes these files into the drop zone, and the
+flow then reads them like any township's extracts. Each demo campaign names its as-of
+date, its writer, and whether the demo replays every circular day of the campaign so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+
+
+@dataclass(frozen=True)
+class Demo:
+    as_of: date
+    write: Callable[..., list[Path]]  # (campaign, raw_dir, as_of) -> files written
+    replay_cadence: bool  # run every circular day up to as_of, not just as_of
+
+
+def _qingliu_rosters(campaign, raw_dir: Path, as_of: date) -> list[Path]:
+    from demo.qingliu import write_demo_extracts
+
+    return write_demo_extracts(
+        raw_dir, campaign.base_file, start=campaign.window_start, as_of=as_of
+    )
+
+
+def _yongchun(writer: str) -> Callable[..., list[Path]]:
+    def write(campaign, raw_dir: Path, as_of: date) -> list[Path]:
+        from demo import yongchun
+
+        reference = REFERENCE / "yongchun_2023_basic_coverage.csv"
+        return getattr(yongchun, writer)(raw_dir, reference, as_of=as_of)
+
+    return write
+
+
+DEMOS = {
+    "qingliu_2025_puhui": Demo(date(2024, 11, 13), _qingliu_rosters, replay_cadence=True),
+    "yongchun_2023_basic": Demo(date(2023, 6, 3), _yongchun("write_village_counts"), False),
+    "yongchun_2023_basic_register": Demo(
+        date(2023, 6, 3), _yongchun("write_person_register"), False
+    ),
+}
+DEFAULT_DEMO = "qingliu_2025_puhui"

@@ -1,0 +1,164 @@
+"""What the SQL marts say on the as-of date, shaped once for documents and tables.
+
+Target levels are rows in SQL (one row per township and level, any number of levels);
+documents and CSV files show them as columns named after the level keys
+(``target_<key>``, ``gap_<key>``, ``completion_<key>``), in the campaign file's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from flows import store
+from flows.config import Campaign, TargetLevel
+from flows.outputs import conflicts_for_people, rejects_for_people
+from flows.settings import Settings
+
+LEVEL_VALUES = ("target", "gap", "completion")
+
+
+def with_units(campaign: Campaign, bases: pd.DataFrame) -> pd.DataFrame:
+    """The base table's rows with what each unit is and the ranking it takes part in."""
+    units = {unit.name: unit for unit in campaign.units}
+    return bases.assign(
+        unit_type=bases["township"].map(lambda name: units[name].unit_type),
+        rank_group=bases["township"].map(lambda name: units[name].rank_group),
+    )
+
+
+def compute_marts(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    campaign: Campaign,
+    as_of,
+    marts: tuple[str, ...],
+    file_errors: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Build ``marts`` (and what they read) for the as-of date; return them as frames.
+
+    The run's own facts go in as temp tables: the files that could not be read and the
+    campaign file's target levels; every other value as a named parameter."""
+    if file_errors is None:
+        file_errors = pd.DataFrame({"township": [], "file_name": []}, dtype="string")
+    levels = pd.DataFrame(
+        {
+            "level_key": [level.key for level in campaign.levels],
+            "level_label": [level.label for level in campaign.levels],
+            "level_rate": [str(level.rate) for level in campaign.levels],
+            "level_position": range(1, len(campaign.levels) + 1),
+        }
+    ).astype({"level_key": "string", "level_label": "string", "level_rate": "string"})
+    con.register("run_file_error_rows", file_errors)
+    con.execute("create or replace temp table run_file_errors as from run_file_error_rows")
+    con.register("run_target_level_rows", levels)
+    con.execute("create or replace temp table run_target_levels as from run_target_level_rows")
+    params = {
+        "campaign": campaign.name,
+        "as_of": as_of,
+        "rounding": campaign.rounding,
+        "total_rule": campaign.total_rule,
+        "window_start": campaign.window_start,
+        "deadline": campaign.deadline,
+        "top_count": campaign.top_count,
+        "top_unenrolled": campaign.top_unenrolled,
+    }
+    store.build_models(con, settings, params, marts, campaign.kind)
+    return {name: store.table(con, name) for name in marts}
+
+
+def widen_levels(
+    long: pd.DataFrame, levels: tuple[TargetLevel, ...], values: tuple[str, ...]
+) -> pd.DataFrame:
+    """One row per township and level -> one row per township, a column per value and level
+    (``target_floor``, ``gap_floor``, ...), townships in their first order in ``long``."""
+    order = pd.unique(long["township"]) if len(long) else []
+    wide = pd.DataFrame(index=pd.Index(order, name="township"))
+    for value in values:
+        pivoted = long.pivot(index="township", columns="level_key", values=value)
+        for level in levels:
+            if level.key in pivoted:
+                wide[f"{value}_{level.key}"] = pivoted[level.key].reindex(wide.index)
+    return wide.reset_index()
+
+
+def level_columns(levels: tuple[TargetLevel, ...], value: str) -> list[str]:
+    return [f"{value}_{level.key}" for level in levels]
+
+
+@dataclass
+class Results:
+    """The as-of date's marts, township names as officials print them."""
+
+    campaign: Campaign
+    marts: dict[str, pd.DataFrame]
+    coverage: pd.DataFrame  # mart_township_progress with a column per level value
+    targets: pd.DataFrame  # the 任务表: township, base, target_<key>..., 合计 last
+    county: dict  # the county row: totals, levels, time progress, increases
+    mentions: dict[str, list[str]]  # mart_circular_mentions: why -> townships, in order
+    file_errors: list[dict]
+    doc_number: str | None  # set when this run issues a circular (通报)
+    notes: list[str]  # what officials should check: 合计 mismatches, upgraded 15-digit numbers
+    base_notes: list[str]  # the base table's: a stated 合计 that is off the sum of its rows
+
+    @property
+    def conflicts(self) -> pd.DataFrame | None:
+        """People reported by several townships, masked (rosters only)."""
+        if "mart_conflicts" not in self.marts:
+            return None
+        return conflicts_for_people(self.marts["mart_conflicts"])
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        """Rejected rows as people read them: labels in Chinese, identity numbers masked."""
+        return rejects_for_people(self.marts["mart_rejects"])
+
+
+def shape_results(
+    campaign: Campaign,
+    marts: dict[str, pd.DataFrame],
+    *,
+    file_errors: list[dict],
+    doc_number: str | None,
+    notes: list[str],
+    base_notes: list[str],
+) -> Results:
+    """Marts as documents read them: levels as columns, the county as one dict."""
+    for frame in marts.values():
+        if "township" in frame:
+            frame["township"] = frame["township"].map(campaign.display_name)
+    levels = campaign.levels
+    by_level = widen_levels(marts["mart_township_levels"], levels, LEVEL_VALUES)
+    coverage = marts["mart_township_progress"].merge(by_level, on="township", how="left")
+    targets = marts["mart_targets"]
+    targets_wide = widen_levels(targets, levels, ("target",)).merge(
+        targets[["township", "base"]].drop_duplicates("township"), on="township"
+    )
+    targets_wide = targets_wide[["township", "base", *level_columns(levels, "target")]]
+    county = marts["mart_county_total"].to_dict("records")[0]
+    county_levels = widen_levels(
+        marts["mart_county_levels"].assign(township="合计"), levels, LEVEL_VALUES
+    )
+    for record in county_levels.drop(columns="township").to_dict("records"):
+        county.update(record)  # one row: the county's target, gap, completion per level
+    county.update(marts["mart_county_progress"].to_dict("records")[0])
+    county = {key: None if pd.isna(value) else value for key, value in county.items()}
+    mentions: dict[str, list[str]] = {}
+    for mention, township in marts["mart_circular_mentions"][["mention", "township"]].itertuples(
+        index=False
+    ):
+        mentions.setdefault(mention, []).append(township)
+    return Results(
+        campaign=campaign,
+        marts=marts,
+        coverage=coverage,
+        targets=targets_wide,
+        county=county,
+        mentions=mentions,
+        file_errors=file_errors,
+        doc_number=doc_number,
+        notes=notes,
+        base_notes=base_notes,
+    )
