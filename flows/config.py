@@ -277,7 +277,7 @@ def _build(
         problems, targets.get("total", "sum_of_townships"), TOTAL_RULES, "合计规则 total"
     )
     levels = _levels(targets.get("levels", []), problems)
-    if len(levels) < spec.min_levels and targets:
+    if len(targets.get("levels", [])) < spec.min_levels and targets:
         problems.append(
             f"{spec.label}类活动至少需要 {spec.min_levels} 个任务档次 [[targets.levels]]"
             "（每档写明 key、label、rate）"

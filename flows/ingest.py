@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 import shutil
@@ -133,7 +134,11 @@ def read_base_table(campaign: Campaign) -> BaseTable:
         if not name:
             faults.append(f"{label} 第{row}行缺少乡镇名称（基数为“{count_text}”）")
         elif township is None:
-            faults.append(f"{label} 第{row}行的乡镇“{written}”不在{campaign.county}乡镇名录中")
+            close = difflib.get_close_matches(name, campaign.township_names, n=1, cutoff=0.3)
+            hint = f"，是否为“{close[0]}”？" if close else ""
+            faults.append(
+                f"{label} 第{row}行的乡镇“{written}”不在{campaign.county}乡镇名录中{hint}"
+            )
         else:
             seen.setdefault(township, []).append(row)
         count = parse_count(count_text)
@@ -180,6 +185,9 @@ def read_base_table(campaign: Campaign) -> BaseTable:
             f"{label} 的合计行为 {stated_total}，各乡镇之和为 {table.summed_total}，"
             "以各乡镇之和为准"
         )
+    missing = [name for name in campaign.township_names if name not in set(bases["township"])]
+    if missing:  # listed, but given no base: it has no target and appears in no ranking
+        table.warnings.append(f"{label} 中没有{'、'.join(missing)}的基数：未下达任务，不参与排名")
     return table
 
 

@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -18,9 +17,8 @@ from flows import store
 from flows.config import Campaign, load_campaign
 from flows.ingest import FileResult, discover_extracts, ingest_file, known_hashes, read_base_table
 from flows.outputs import followup_lists, headline, write_manifest, write_tables_of
-from flows.results import Results, compute_marts, shape_results, with_units
+from flows.results import Results, run_results, with_units
 from flows.settings import Settings, get_settings
-from schemas.kinds import KINDS
 
 
 @dataclass
@@ -96,40 +94,21 @@ def compute_coverage(
     base_notes: list[str],
 ) -> Results:
     """Run the campaign's SQL models, keep the snapshot, number the circular if one is due."""
-    settings = get_settings()
-    errors = pd.DataFrame(
-        {
-            "township": [f.township for f in files if f.status == "file_error"],
-            "file_name": [f.file_name for f in files if f.status == "file_error"],
-        },
-        dtype="string",
-    )
-    marts_wanted = campaign.spec.all_marts + KINDS[campaign.input_kind].marts
-    with store.connect(settings) as con:
-        marts = compute_marts(con, settings, campaign, as_of, marts_wanted, errors)
-        notes = store.delivery_notes(con, campaign.name, as_of)
-        store.save_snapshot(con, campaign.name, as_of)
-        doc_number = None
-        if circular:
-            doc_number = store.circular_number(
-                con,
-                campaign.name,
-                as_of,
-                campaign.office.doc_number_prefix,
-                campaign.circular_first_number,
-            )
-    return shape_results(
-        campaign,
-        marts,
-        doc_number=doc_number,
-        notes=base_notes + notes,
-        base_notes=base_notes,
-        file_errors=[
-            {"township": f.township, "file_name": f.file_name, "error": f.error}
-            for f in files
-            if f.status == "file_error"
-        ],
-    )
+    file_errors = [
+        {"township": f.township, "file_name": f.file_name, "error": f.error}
+        for f in files
+        if f.status == "file_error"
+    ]
+    with store.connect(get_settings()) as con:
+        return run_results(
+            con,
+            get_settings(),
+            campaign,
+            as_of,
+            circular=circular,
+            base_notes=base_notes,
+            file_errors=file_errors,
+        )
 
 
 @task(cache_policy=NO_CACHE)

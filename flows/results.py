@@ -16,6 +16,7 @@ from flows import store
 from flows.config import Campaign, TargetLevel
 from flows.outputs import conflicts_for_people, rejects_for_people
 from flows.settings import Settings
+from schemas.kinds import KINDS
 
 LEVEL_VALUES = ("target", "gap", "completion")
 
@@ -114,6 +115,51 @@ class Results:
     def rejects(self) -> pd.DataFrame:
         """Rejected rows as people read them: labels in Chinese, identity numbers masked."""
         return rejects_for_people(self.marts["mart_rejects"])
+
+
+def run_results(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    campaign: Campaign,
+    as_of,
+    *,
+    circular: bool,
+    base_notes: list[str],
+    file_errors: list[dict] | tuple[dict, ...] = (),
+) -> Results:
+    """One run's numbers: build the marts, keep the township snapshot of the as-of date,
+    number the circular if one is issued, shape the marts for documents and tables.
+
+    ``file_errors``: the files of this run that could not be read (township, file_name,
+    error); ``base_notes``: what the base table's reading found to check (a 合计 off)."""
+    errors = pd.DataFrame(
+        {
+            "township": [error["township"] for error in file_errors],
+            "file_name": [error["file_name"] for error in file_errors],
+        },
+        dtype="string",
+    )
+    marts_wanted = campaign.spec.all_marts + KINDS[campaign.input_kind].marts
+    marts = compute_marts(con, settings, campaign, as_of, marts_wanted, errors)
+    notes = store.delivery_notes(con, campaign.name, as_of)
+    store.save_snapshot(con, campaign.name, as_of)
+    doc_number = None
+    if circular:
+        doc_number = store.circular_number(
+            con,
+            campaign.name,
+            as_of,
+            campaign.office.doc_number_prefix,
+            campaign.circular_first_number,
+        )
+    return shape_results(
+        campaign,
+        marts,
+        file_errors=list(file_errors),
+        doc_number=doc_number,
+        notes=base_notes + notes,
+        base_notes=base_notes,
+    )
 
 
 def shape_results(

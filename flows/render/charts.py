@@ -1,5 +1,5 @@
 """The 排名表 charts as pixel geometry for the SVG macros (macros.html): the rate bar chart
-of both kinds and the 惠民保 trend charts."""
+of both kinds and the trend charts of both kinds."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def chart_geometry(
     first step above the highest rate, with room for the value label after the bar.
     """
     highest = max(
-        [row["rate"] or 0 for row in rows if row["reported"]] + [lv["rate"] for lv in lines]
+        [row["rate"] or 0 for row in rows if row["reported"]] + [lv["rate"] for lv in lines],
+        default=0.0,  # nothing sent yet and no line: an empty axis, not a failed run
     )
     steps = round(1 / step)
     axis_max = max(step, math.ceil(highest * steps + 1e-9) / steps)

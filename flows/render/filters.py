@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 
 def format_percent(fraction: Any, digits: int = 2) -> str:
@@ -64,6 +65,16 @@ def join_names(names: list[str]) -> str:
     return "、".join(names)
 
 
+def heading_break(label: str) -> Markup:
+    """A long column label on two lines, broken before its last four characters
+    ('2024年度基本医保参保人数' -> '2024年度基本医保<br>参保人数'): officials' tables head
+    narrow columns that way, and a table should not widen for one label."""
+    text = str(label)
+    if len(text) <= 6:
+        return Markup.escape(text)
+    return Markup.escape(text[:-4]) + Markup("<br>") + Markup.escape(text[-4:])
+
+
 FILTERS = {
     "pct": format_percent,
     "count": format_count,
@@ -72,4 +83,5 @@ FILTERS = {
     "date_short": format_date_short,
     "join_names": join_names,
     "cn_num": format_chinese_number,
+    "heading_break": heading_break,
 }

@@ -57,10 +57,12 @@ def write_roster(path: Path, township: str, people: int, first: int) -> None:
     """A township's roster: valid 18-digit numbers of 上杭 (350823), bought in November."""
     from schemas.identity import with_check_char
 
+    bodies = pd.Series(
+        [f"350823198{(first + k) % 10}0101{(first + k) % 1000:03d}" for k in range(people)]
+    )
     lines = ["序号,身份证号,姓名,乡镇,投保日期"]
-    for k in range(people):
-        body = f"350823198{(first + k) % 10}0101{(first + k) % 1000:03d}"
-        lines.append(f"{k + 1},{with_check_char(body)},张{k},{township},2024-11-{10 + k % 5}")
+    for k, number in enumerate(with_check_char(bodies)):
+        lines.append(f"{k + 1},{number},张{k},{township},2024-11-{10 + k % 5}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -114,13 +116,13 @@ def test_a_new_county_from_its_own_files(county_home, prefect_server):
     assert f"合计行为{stated}" in assignment  # the note under the 任务表
     for document in ("任务表.pdf", "排名表.pdf"):
         text = squeeze(pdf_text(out / document))
-        assert "目标任务" in text and "力争任务" not in text and "30%" not in text
+        assert "目标任务数（20%）" in text and "力争任务" not in text and "（30%）" not in text
     ranking = squeeze(pdf_text(out / "排名表.pdf"))
     assert "县直单位排名" in ranking
 
 
 def test_the_same_county_with_three_levels(county_home, prefect_server):
-    path = county_home.campaigns_dir / f"{EXAMPLE}.toml"
+    path = county_home.home / "campaigns" / f"{EXAMPLE}.toml"
     text = path.read_text(encoding="utf-8")
     one_level = text[text.index("[[targets.levels]]") : text.index("[window]")]
     path.write_text(text.replace(one_level, THREE_LEVELS + "\n"), encoding="utf-8")

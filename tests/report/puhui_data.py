@@ -1,5 +1,6 @@
-"""Inputs for the 惠民保 (puhui) render tests: Qingliu's 2025 assignment table with made-up
-enrolment, the progress columns of mart_township_progress and the rows of mart_trend.
+"""Inputs for the 惠民保 (puhui) render tests: Qingliu's 2025 campaign file and assignment
+table, with made-up rosters from each township, run through the SQL models as the flow runs
+them (flows/pipeline.py, compute_coverage).
 
 Runs on 11月3日, 8日 (a circular), 12日 and the as-of date 11月13日; the campaign window
 2024-10-15 .. 2024-12-31 gives a time progress of 30 / 78 on the as-of date.
@@ -7,12 +8,21 @@ Runs on 11月3日, 8日 (a circular), 12日 and the as-of date 11月13日; the c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
+import duckdb
 import pandas as pd
 
+from flows import store
+from flows.config import Campaign, load_campaign
+from flows.ingest import read_base_table
+from flows.results import Results, with_units
+from flows.settings import get_settings
+from tests.report.runs import run_results
+
+CAMPAIGN = "qingliu_2025_puhui"
 AS_OF = datetime.date(2024, 11, 13)
-WINDOW = (datetime.date(2024, 10, 15), datetime.date(2024, 12, 31))
 TIME_PROGRESS = 30 / 78
 PREVIOUS_RUN = datetime.date(2024, 11, 12)
 PREVIOUS_CIRCULAR = datetime.date(2024, 11, 8)
@@ -22,8 +32,10 @@ EARLIER = {
     PREVIOUS_CIRCULAR: 0.8,
     PREVIOUS_RUN: 0.95,
 }
+RUN_DATES = [*EARLIER, AS_OF]
 
-# Qingliu's 2025 assignment table (base and targets as published, rounded up).
+# Qingliu's 2025 assignment table (base and targets as published, rounded up), the order of
+# data/reference/qingliu_2025_puhui_assignments.csv.
 ASSIGNMENTS = [
     ("龙津镇", 20642, 4129, 6193),
     ("温郊乡", 3432, 687, 1030),
@@ -39,11 +51,16 @@ ASSIGNMENTS = [
     ("灵地镇", 10059, 2012, 3018),
     ("沙芜乡", 3593, 719, 1078),
 ]
-# Made-up enrolment counts; 沙芜乡 sent nothing, 温郊乡 sent a broken file; 林畲镇 and
-# 李家乡 lag behind time progress.
+NOT_REPORTING = "沙芜乡"  # sent nothing
+# Its 11月13日 file cannot be read: it stands at what it had sent by 11月12日.
+FILE_ERROR = "温郊乡"
+FILE_ERROR_NAME = "温郊乡_20241113.xlsx"
+FILE_ERROR_TEXT = "文件无法读取：不是有效的 Excel 文件"
+# Made-up enrolment counts on the as-of date; 林畲镇 and 李家乡 lag behind time progress,
+# and so does 温郊乡 on what it loaded before its broken file.
 ENROLLED = {
     "龙津镇": 4861,
-    "温郊乡": None,
+    "温郊乡": 150,
     "赖坊镇": 1702,
     "余朋乡": 1502,
     "林畲镇": 402,
@@ -54,152 +71,116 @@ ENROLLED = {
     "田源乡": 1106,
     "李家乡": 607,
     "灵地镇": 2500,
-    "沙芜乡": None,
+    "沙芜乡": 0,
 }
 NAMES = [township for township, *_ in ASSIGNMENTS]
-STATUS = {"温郊乡": "文件错误", "沙芜乡": "未报送"}
-REPORTED = "已报送"
-
-
-def build_targets() -> pd.DataFrame:
-    rows = [
-        {"township": t, "base": b, "target_floor": f, "target_stretch": s}
-        for t, b, f, s in ASSIGNMENTS
-    ]
-    rows.append(
-        {
-            "township": "合计",
-            "base": sum(r["base"] for r in rows),
-            "target_floor": sum(r["target_floor"] for r in rows),
-            "target_stretch": sum(r["target_stretch"] for r in rows),
-        }
-    )
-    return pd.DataFrame(rows)
 
 
 def enrolled_on(township: str, day: datetime.date) -> int:
-    now = ENROLLED[township] or 0
-    if day == AS_OF:
+    """People of ``township`` enrolled and delivered by ``day`` (a run date)."""
+    now = ENROLLED[township]
+    if day == AS_OF or (township == FILE_ERROR and day == PREVIOUS_RUN):
         return now
     # Townships grow at different paces, so ranks move between runs.
     pace = 1 + 0.4 * (NAMES.index(township) % 5 - 2)
     return int(now * EARLIER[day] ** pace)
 
 
-def ranks_on(day: datetime.date) -> dict[str, int]:
-    """Rank by rate among the townships that reported (as mart_township_coverage does)."""
-    bases = {township: base for township, base, *_ in ASSIGNMENTS}
-    reported = [t for t in bases if STATUS.get(t, REPORTED) == REPORTED]
-    order = sorted(reported, key=lambda t: -enrolled_on(t, day) / bases[t])
-    return {township: number for number, township in enumerate(order, start=1)}
+def deliveries() -> list[tuple[str, datetime.date, int]]:
+    """(township, delivered_on, new people) of every roster that loads: one per township
+    and run date, the people bought that day; none from 沙芜乡, no readable one from 温郊乡
+    on the as-of date."""
+    found = []
+    for township in NAMES:
+        if township == NOT_REPORTING:
+            continue
+        before = 0
+        for day in RUN_DATES:
+            if township == FILE_ERROR and day == AS_OF:
+                continue
+            now = enrolled_on(township, day)
+            found.append((township, day, now - before))
+            before = now
+    return found
 
 
-def progress_class(status: str, enrolled: int, floor: int, time_progress: float) -> str:
-    if status == "未报送":
-        return "未报送"
-    if enrolled >= floor:
-        return "已完成"
-    return "超时序" if enrolled / floor >= time_progress else "落后时序"
-
-
-def rank_change(rank, previous) -> str:
-    if rank is None or previous is None or rank == previous:
-        return "—"
-    return f"↑{previous - rank}" if rank < previous else f"↓{rank - previous}"
-
-
-def build_coverage(time_progress: float = TIME_PROGRESS, history: bool = True) -> pd.DataFrame:
-    """mart_township_progress; without ``history`` the as-of date is the first run."""
-    now, before = ranks_on(AS_OF), ranks_on(PREVIOUS_RUN)
-    rows = []
-    for township, base, floor, stretch in ASSIGNMENTS:
-        enrolled = ENROLLED[township] or 0
-        status = STATUS.get(township, REPORTED)
-        known = history and status != "未报送"
-        previous_rank = before.get(township) if history else None
-        rows.append(
-            {
-                "rank": now.get(township),
-                "township": township,
-                "base": base,
-                "target_floor": floor,
-                "target_stretch": stretch,
-                "enrolled": enrolled,
-                "rate": enrolled / base,
-                "gap_floor": max(floor - enrolled, 0),
-                "gap_stretch": max(stretch - enrolled, 0),
-                "status": status,
-                "completion_floor": enrolled / floor,
-                "time_progress": time_progress,
-                "progress_class": progress_class(status, enrolled, floor, time_progress),
-                "increase_since_previous": (
-                    enrolled - enrolled_on(township, PREVIOUS_RUN) if known else None
-                ),
-                "increase_since_circular": (
-                    enrolled - enrolled_on(township, PREVIOUS_CIRCULAR) if known else None
-                ),
-                "previous_rank": previous_rank,
-                "rank_change": rank_change(now.get(township), previous_rank),
-            }
-        )
-    frame = pd.DataFrame(rows)
-    for column in ("rank", "increase_since_previous", "increase_since_circular", "previous_rank"):
-        frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
-    return frame.sort_values("rank", na_position="last", kind="stable").reset_index(drop=True)
-
-
-def build_county(coverage: pd.DataFrame, history: bool = True) -> dict:
-    base = int(coverage["base"].sum())
-    floor = int(coverage["target_floor"].sum())
-    stretch = int(coverage["target_stretch"].sum())
-    enrolled = int(coverage["enrolled"].sum())
-
-    def total(column: str) -> int | None:
-        known = coverage[column].dropna()
-        return int(known.sum()) if history and len(known) else None
-
-    return {
-        "base": base,
-        "target_floor": floor,
-        "target_stretch": stretch,
-        "enrolled": enrolled,
-        "rate": enrolled / base,
-        "gap_floor": max(floor - enrolled, 0),
-        "gap_stretch": max(stretch - enrolled, 0),
-        "completion_floor": enrolled / floor,
-        "completion_stretch": enrolled / stretch,
-        "time_progress": float(coverage["time_progress"].iloc[0]),
-        "increase_since_previous": total("increase_since_previous"),
-        "increase_since_circular": total("increase_since_circular"),
-    }
-
-
-def build_trend(history: bool = True) -> pd.DataFrame:
-    """mart_trend: a row per township (and 合计) per run date, by township then date."""
-    days = [*EARLIER, AS_OF] if history else [AS_OF]
-    rows = []
-    for day in days:
-        ranks = ranks_on(day)
-        for township, base, floor, _ in ASSIGNMENTS:
-            enrolled = enrolled_on(township, day)
-            rows.append(
-                {
-                    "as_of": day,
-                    "township": township,
-                    "rank": ranks.get(township),
-                    "denominator": base,
-                    "target": floor,
-                    "enrolled": enrolled,
-                    "rate": enrolled / base,
-                }
-            )
-    frame = pd.DataFrame(rows)
-    county = (
-        frame.groupby("as_of", as_index=False)[["denominator", "target", "enrolled"]]
-        .sum()
-        .assign(township="合计", rank=None)
+def load_roster(
+    con: duckdb.DuckDBPyConnection, campaign: Campaign, township: str, day: datetime.date, new: int
+) -> None:
+    """One township's roster delivered on ``day``: ``new`` people who bought that day."""
+    stem = f"{township}_{day:%Y%m%d}"
+    rows = pd.DataFrame(
+        {
+            "id_number": [f"{stem}_{number:05d}" for number in range(new)],
+            "township": township,
+            "bought_on": pd.Timestamp(day),
+            "source_row": range(2, 2 + new),
+            "id_upgraded": False,
+            "name": "某某",
+            "village": None,
+            "channel": None,
+        }
     )
-    county["rate"] = county["enrolled"] / county["denominator"]
-    frame = pd.concat([frame, county[frame.columns]], ignore_index=True)
-    frame["rank"] = pd.array(frame["rank"].tolist(), dtype="Int64")
-    return frame.sort_values(["township", "as_of"], kind="stable").reset_index(drop=True)
+    rejects = pd.DataFrame(columns=["source_row", "column_name", "value", "reason"])
+    delivery = {
+        "campaign": campaign.name,
+        "file_sha256": stem,
+        "file_name": f"{stem}.xlsx",
+        "archived_as": f"{stem}.xlsx",
+        "township": township,
+        "delivered_on": day,
+        "sheet": None,
+        "encoding": None,
+        "rows_read": new,
+        "rows_loaded": new,
+        "rows_rejected": 0,
+        "rows_summary": 0,
+        "warnings": "",
+    }
+    with store.transaction(con):
+        store.load_delivery(con, "enrollments", delivery, rows, rejects)
+
+
+def load_campaign_data(con: duckdb.DuckDBPyConnection, campaign: Campaign) -> list[str]:
+    """Bases from the campaign's assignment table and every township's rosters; returns the
+    base table's warnings."""
+    table = read_base_table(campaign)
+    store.replace_bases(con, campaign.name, with_units(campaign, table.bases))
+    for township, day, new in deliveries():
+        load_roster(con, campaign, township, day, new)
+    return table.warnings
+
+
+def qingliu(**changes) -> Campaign:
+    """Qingliu's campaign file, with ``changes`` (e.g. another deadline)."""
+    return dataclasses.replace(load_campaign(CAMPAIGN, get_settings()), **changes)
+
+
+def build_results(campaign: Campaign | None = None, *, history: bool = True) -> Results:
+    """The as-of date's Results, with a circular (通报): earlier runs on 11月3日, 8日 (a
+    circular) and 12日 first unless ``history`` is off (the as-of date is then the first
+    run)."""
+    settings = get_settings()
+    campaign = campaign or qingliu()
+    with store.connect(settings, ":memory:") as con:
+        base_notes = load_campaign_data(con, campaign)
+        if history:
+            for day in EARLIER:
+                run_results(
+                    con,
+                    settings,
+                    campaign,
+                    day,
+                    circular=day == PREVIOUS_CIRCULAR,
+                    base_notes=base_notes,
+                )
+        error = {"township": FILE_ERROR, "file_name": FILE_ERROR_NAME, "error": FILE_ERROR_TEXT}
+        return run_results(
+            con,
+            settings,
+            campaign,
+            AS_OF,
+            circular=True,
+            base_notes=base_notes,
+            file_errors=(error,),
+        )

@@ -1,67 +1,78 @@
-"""End-to-end tests of flows.render: render the three PDFs and read them back as PDFs."""
+"""End-to-end tests of flows.render for a 惠民保 campaign (Qingliu): the run's Results come
+from the SQL models (tests/report/puhui_data.py); render the PDFs and read them back as PDFs."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import math
 import re
 import subprocess
 import time
-import tomllib
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from flows.render import render_reports
-from flows.settings import PROJECT_ROOT, get_settings
+from flows.render import OUTPUT_FILES, render_documents
+from flows.settings import get_settings
 from tests.pdf import need, pdf_fonts, pdf_text, squeeze
 from tests.report.puhui_data import (
     AS_OF,
     ASSIGNMENTS,
+    ENROLLED,
+    FILE_ERROR,
+    FILE_ERROR_NAME,
+    FILE_ERROR_TEXT,
+    NOT_REPORTING,
     TIME_PROGRESS,
-    build_county,
-    build_coverage,
-    build_targets,
-    build_trend,
+    build_results,
+    qingliu,
 )
 
-CAMPAIGN_FILE = PROJECT_ROOT / "campaigns" / "qingliu_2025_puhui.toml"
 A4 = (595, 842)
+DOCUMENT_OF = {file_name: document for document, file_name in OUTPUT_FILES.items()}
+
+
+def by_document(paths: list[Path]) -> dict[str, Path]:
+    """render_documents' paths by document name (assignment_table, ranking, ...)."""
+    return {DOCUMENT_OF[path.name]: path for path in paths}
+
+
+def render(campaign, results, out_dir: Path) -> dict[str, Path]:
+    return by_document(render_documents(campaign, AS_OF, results, out_dir, get_settings()))
 
 
 @pytest.fixture(scope="module")
-def campaign() -> dict:
-    with CAMPAIGN_FILE.open("rb") as handle:
-        return tomllib.load(handle)
+def campaign():
+    return qingliu()
 
 
 @pytest.fixture(scope="module")
-def inputs(campaign):
-    coverage = build_coverage()
-    return {
-        "campaign": campaign,
-        "as_of": AS_OF,
-        "coverage": coverage,
-        "targets": build_targets(),
-        "county": build_county(coverage),
-        "settings": get_settings(),
-        "doc_number": "清医保〔2024〕12号",
-        "trend": build_trend(),
-    }
+def results(campaign):
+    return build_results(campaign)
 
 
 @pytest.fixture(scope="module")
-def rendered(inputs, tmp_path_factory) -> dict[str, Path]:
-    out_dir = tmp_path_factory.mktemp("reports")
-    return render_reports(out_dir=out_dir, **inputs)
+def rendered(campaign, results, tmp_path_factory) -> dict[str, Path]:
+    return render(campaign, results, tmp_path_factory.mktemp("reports"))
 
 
-def test_render_returns_the_three_files(rendered):
-    assert set(rendered) == {"assignment_table", "ranking", "circular"}
-    assert rendered["assignment_table"].name == "任务表.pdf"
-    assert rendered["ranking"].name == "排名表.pdf"
-    assert rendered["circular"].name == "通报.pdf"
-    for path in rendered.values():
+def test_results_reproduce_the_scenario(results):
+    coverage = results.coverage.set_index("township")
+    assert coverage["enrolled"].to_dict() == ENROLLED
+    assert coverage.loc[NOT_REPORTING, "status"] == "未报送"
+    assert coverage.loc[FILE_ERROR, "status"] == "文件错误"
+    assert results.county["time_progress"] == pytest.approx(TIME_PROGRESS)
+    # the second circular of the campaign: the first was 11月8日's
+    assert results.doc_number == "清医保〔2024〕2号"
+
+
+def test_render_writes_the_kinds_documents_and_the_quality_report(campaign, results, tmp_path):
+    paths = render_documents(campaign, AS_OF, results, tmp_path, get_settings())
+    assert [path.name for path in paths] == ["任务表.pdf", "排名表.pdf", "通报.pdf", "数据质量.pdf"]
+    for path in paths:
+        assert path.parent == tmp_path
         assert path.read_bytes().startswith(b"%PDF-")
 
 
@@ -70,13 +81,19 @@ def test_every_township_and_the_office_come_back(rendered, document, campaign):
     text = squeeze(pdf_text(rendered[document]))
     for township, *_ in ASSIGNMENTS:
         assert township in text, f"{township} missing from {document}"
-    assert campaign["office"]["issuing_office"] in text
+    assert campaign.office.issuing_office in text
 
 
-def test_assignment_table_shows_the_total_and_levels(rendered):
+def test_assignment_table_shows_the_total_and_levels(rendered, results):
     text = pdf_text(rendered["assignment_table"], layout=True)
     total_line = next(line for line in text.splitlines() if "合计" in line)
     assert total_line.split()[1:] == ["112300", "22467", "33695"]
+    total = results.targets.set_index("township").loc["合计"]
+    assert [total["base"], total["target_floor"], total["target_stretch"]] == [
+        112300,
+        22467,
+        33695,
+    ]
     flat = squeeze(pdf_text(rendered["assignment_table"]))
     assert "2025年度清流县“三明普惠医联保”参保任务表" in flat
     assert "目标任务数（20%）" in flat
@@ -87,37 +104,38 @@ def test_assignment_table_shows_the_total_and_levels(rendered):
     assert flat.index("合计") > positions[-1]
 
 
-def test_ranking_shows_rates_and_status(rendered, inputs):
+def test_ranking_shows_rates_and_status(rendered, results):
     text = squeeze(pdf_text(rendered["ranking"]))
-    county = inputs["county"]
+    county = results.county
     assert "22467" in text
     assert f"{county['rate'] * 100:.2f}%" in text
-    top = inputs["coverage"].iloc[0]
+    top = results.coverage.iloc[0]
     assert f"{top['rate'] * 100:.2f}%" in text
     assert "未报送" in text
     assert "文件错误" in text
 
 
-def test_circular_sentences(rendered, inputs):
+def test_circular_sentences(rendered, results, campaign):
     text = squeeze(pdf_text(rendered["circular"]))
-    county = inputs["county"]
+    county = results.county
     completion = math.floor(county["completion_floor"] * 10000 + 0.5) / 100
     assert (
         f"截至11月13日，全县共有{county['enrolled']}人参保普惠医联保，"
         f"较上期通报增加{county['increase_since_circular']}人，"
         f"完成目标任务（22467人）的{completion:.2f}%" in text
     )
-    assert "清医保〔2024〕12号" in text
+    assert results.doc_number in text
     assert "各乡（镇）人民政府，县直各有关单位：" in text
     assert "2024年11月13日" in text
     assert "附件：" in text
-    for requirement in inputs["campaign"]["circular"]["requirements"]:
+    assert campaign.requirements
+    for requirement in campaign.requirements:
         assert squeeze(requirement) in text
 
 
-def test_circular_names_every_township_below_floor(rendered, inputs):
+def test_circular_names_every_township_below_floor(rendered, results):
     text = squeeze(pdf_text(rendered["circular"]))
-    coverage = inputs["coverage"]
+    coverage = results.coverage
     below = coverage.loc[coverage["gap_floor"] > 0, "township"].tolist()
     assert len(below) >= 3
     sentence = "、".join(below) + f"等{len(below)}个乡（镇）尚未完成目标任务"
@@ -127,11 +145,13 @@ def test_circular_names_every_township_below_floor(rendered, inputs):
         assert township not in sentence
 
 
-def test_circular_without_doc_number_and_with_time_progress(inputs, tmp_path):
-    county = dict(inputs["county"], time_progress=0.5)
-    paths = render_reports(out_dir=tmp_path, **dict(inputs, county=county, doc_number=None))
+def test_circular_states_the_time_progress_of_the_campaign_window(tmp_path):
+    # The window 10-15 .. 12-13 has 60 days: the as-of date 11-13 is day 30 of them.
+    campaign = qingliu(deadline=datetime.date(2024, 12, 13))
+    results = build_results(campaign)
+    assert results.county["time_progress"] == pytest.approx(0.5)
+    paths = render(campaign, results, tmp_path)
     text = squeeze(pdf_text(paths["circular"]))
-    assert "清医保" not in text
     assert "时序进度为50.00%" in text
 
 
@@ -187,19 +207,20 @@ def test_circular_page_numbers(rendered):
         assert f"—{number}—" in squeeze(pages[number - 1])
 
 
-def test_renders_are_byte_identical(inputs, rendered, tmp_path, monkeypatch):
+def test_renders_are_byte_identical(campaign, results, rendered, tmp_path, monkeypatch):
     # A later run (the clock three days on) must give the same bytes: no clock in the PDF.
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + 3 * 86400)
-    again = render_reports(out_dir=tmp_path, **inputs)
+    again = render(campaign, results, tmp_path)
+    assert set(again) == set(rendered)
     for name, path in rendered.items():
         assert again[name].read_bytes() == path.read_bytes(), f"{name} differs between renders"
 
 
-def test_rerender_into_same_folder_keeps_files(inputs, tmp_path):
-    first = render_reports(out_dir=tmp_path, **inputs)
+def test_rerender_into_same_folder_keeps_files(campaign, results, tmp_path):
+    first = render(campaign, results, tmp_path)
     stamps = {name: path.stat().st_mtime_ns for name, path in first.items()}
-    second = render_reports(out_dir=tmp_path, **inputs)
+    second = render(campaign, results, tmp_path)
     assert {name: path.stat().st_mtime_ns for name, path in second.items()} == stamps
 
 
@@ -228,31 +249,36 @@ def circular_body(path: Path) -> str:
     return "".join(page for page in pages if not page.startswith("附件"))
 
 
-def test_doc_number_on_the_first_page_between_office_and_title(rendered, inputs):
+def circular_attachment(path: Path) -> str:
+    return "".join(page for page in circular_pages(path) if page.startswith("附件"))
+
+
+def test_doc_number_on_the_first_page_between_office_and_title(rendered, results, campaign):
     first = circular_pages(rendered["circular"])[0]
-    number = inputs["doc_number"]
+    number = results.doc_number
     assert number in first
-    office = inputs["campaign"]["office"]["issuing_office"]
+    office = campaign.office.issuing_office
     assert first.index(office) < first.index(number) < first.index("关于")
 
 
-def test_circular_states_time_progress(rendered, inputs):
+def test_circular_states_time_progress(rendered, results):
     body = circular_body(rendered["circular"])
     percent = f"{TIME_PROGRESS * 100:.2f}%"
     assert f"时序进度为{percent}" in body
-    county = inputs["county"]
+    county = results.county
+    assert county["time_progress"] == pytest.approx(TIME_PROGRESS)
     lead = (county["completion_floor"] - TIME_PROGRESS) * 100
     assert f"超出时序进度{lead:.2f}个百分点" in body
     # the attachment's 进度 column states it too
-    attachment = "".join(p for p in circular_pages(rendered["circular"]) if p.startswith("附件"))
+    attachment = circular_attachment(rendered["circular"])
     assert f"时序{percent}" in attachment
     for heading in ("排名变化", "较上期通报增加", "进度"):
         assert heading in attachment
 
 
-def test_circular_names_every_township_behind_time(rendered, inputs):
+def test_circular_names_every_township_behind_time(rendered, results):
     body = circular_body(rendered["circular"])
-    coverage = inputs["coverage"]
+    coverage = results.coverage
     behind = coverage.loc[coverage["progress_class"] == "落后时序", "township"].tolist()
     assert len(behind) == 3
     for township in behind:
@@ -260,9 +286,9 @@ def test_circular_names_every_township_behind_time(rendered, inputs):
     assert "、".join(behind) + f"等{len(behind)}个乡（镇）落后于时序进度" in body
 
 
-def test_circular_names_townships_that_completed(rendered, inputs):
+def test_circular_names_townships_that_completed(rendered, results):
     body = circular_body(rendered["circular"])
-    coverage = inputs["coverage"]
+    coverage = results.coverage
     done = coverage.loc[coverage["progress_class"] == "已完成", "township"].tolist()
     assert "、".join(done) + f"等{len(done)}个乡（镇）已完成目标任务" in body
     assert "参保率排名前三位的是：余朋乡（31.84%）、里田乡（26.46%）、灵地镇（24.85%）" in body
@@ -309,13 +335,11 @@ MM = 72 / 25.4
 
 
 def test_without_history_the_increase_clause_is_omitted(campaign, tmp_path):
-    coverage = build_coverage(history=False)
-    county = build_county(coverage, history=False)
+    results = build_results(campaign, history=False)
+    county = results.county
     assert county["increase_since_circular"] is None
-    paths = render_reports(
-        campaign, AS_OF, coverage, build_targets(), county, tmp_path, get_settings(),
-        doc_number="清医保〔2024〕1号", trend=build_trend(history=False),
-    )  # fmt: skip
+    assert results.doc_number == "清医保〔2024〕1号"  # the campaign's first circular
+    paths = render(campaign, results, tmp_path)
     body = circular_body(paths["circular"])
     assert f"全县共有{county['enrolled']}人参保普惠医联保，完成目标任务（22467人）" in body
     assert "较上期通报增加" not in body
@@ -327,20 +351,13 @@ def test_without_history_the_increase_clause_is_omitted(campaign, tmp_path):
     assert "本期为首次统计" in squeeze(pdf_text(paths["ranking"]))
 
 
-def test_without_time_progress_no_time_sentence(campaign, tmp_path):
-    coverage = build_coverage().assign(time_progress=None)
-    county = dict(build_county(build_coverage()), time_progress=None)
-    paths = render_reports(
-        campaign, AS_OF, coverage, build_targets(), county, tmp_path, get_settings(),
-    )  # fmt: skip
-    assert "时序进度为" not in circular_body(paths["circular"])
-
-
-def test_with_circular_false_writes_no_circular(inputs, tmp_path):
-    paths = render_reports(out_dir=tmp_path, **dict(inputs, with_circular=False))
-    assert set(paths) == {"assignment_table", "ranking"}
+def test_without_a_circular_no_circular_is_written(campaign, results, tmp_path):
+    # the same marts on a day that issues no circular (通报): no document number
+    paths = render(campaign, dataclasses.replace(results, doc_number=None), tmp_path)
+    assert set(paths) == {"assignment_table", "ranking", "quality"}
     assert not (tmp_path / "通报.pdf").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["任务表.pdf", "排名表.pdf"]
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["任务表.pdf", "排名表.pdf", "数据质量.pdf"]
 
 
 def trend_titles(path: Path) -> list[str]:
@@ -350,24 +367,50 @@ def trend_titles(path: Path) -> list[str]:
     return [line.strip() for page in pages[first:] for line in page.splitlines()]
 
 
-def test_ranking_has_trend_charts_titled_by_township(rendered, inputs):
+def test_ranking_has_trend_charts_titled_by_township(rendered, results):
     text = squeeze(pdf_text(rendered["ranking"]))
     assert "全县“三明普惠医联保”参保人数变化趋势（11月3日—11月13日）" in text
     assert "共4次统计" in text
     titles = trend_titles(rendered["ranking"])
-    for township in inputs["coverage"]["township"]:
+    for township in results.coverage["township"]:
         assert titles.count(township) == 1, f"no trend chart titled {township}"
 
 
-def test_ranking_table_has_progress_columns(rendered, inputs):
+def test_ranking_table_has_progress_columns(rendered, results):
     text = squeeze(pdf_text(rendered["ranking"]))
     for heading in ("排名变化", "较上期增加", "进度", "时序38.46%"):
         assert heading in text
     lines = pdf_text(rendered["ranking"], layout=True).splitlines()
     row = next(line for line in lines if "田源乡" in line).split()
-    coverage = inputs["coverage"].set_index("township")
+    coverage = results.coverage.set_index("township")
     assert row[:3] == ["5", "↑2", "田源乡"]
+    assert [coverage.loc["田源乡", "rank"], coverage.loc["田源乡", "rank_change"]] == [5, "↑2"]
     assert str(coverage.loc["田源乡", "increase_since_previous"]) in row
     assert "已完成" in row
     behind = next(line for line in lines if "李家乡" in line).split()
     assert "↓1" in behind and "落后时序" in behind
+
+
+def test_a_file_error_township_shows_its_loaded_numbers_marked(rendered, results):
+    loaded = results.coverage.set_index("township").loc[FILE_ERROR]
+    assert loaded["status"] == "文件错误" and loaded["enrolled"] == ENROLLED[FILE_ERROR]
+    shown = [
+        str(loaded["rank"]),
+        f"{FILE_ERROR}（文件错误）",
+        str(loaded["enrolled"]),
+        f"{loaded['rate'] * 100:.2f}%",
+        "落后时序",
+    ]
+    ranking = squeeze(pdf_text(rendered["ranking"], layout=True))
+    attachment = circular_attachment(rendered["circular"])
+    for text in (ranking, attachment):
+        assert f"{FILE_ERROR}（文件错误）" in text
+    lines = pdf_text(rendered["ranking"], layout=True).splitlines()
+    row = squeeze(next(line for line in lines if FILE_ERROR in line))
+    position = 0
+    for value in shown:  # in this order along the row
+        position = row.index(value, position) + len(value)
+    body = circular_body(rendered["circular"])
+    assert f"{FILE_ERROR}报送的文件无法读取" in body
+    quality = squeeze(pdf_text(rendered["quality"]))
+    assert FILE_ERROR_NAME in quality and squeeze(FILE_ERROR_TEXT) in quality

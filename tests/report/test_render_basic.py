@@ -1,13 +1,14 @@
 """End-to-end tests of the basic-insurance (基本医保全民参保) PDFs: 排名表, 通报, 随访名单.
 
-Inputs come from the real Yongchun table (data/reference/yongchun_2023_basic_coverage.csv,
-22 townships as of 2023-06-03) with made-up lapsed counts and villages; one township sends
-nothing. The PDFs are read back as PDFs.
+The run's Results come from the SQL models on village counts made from the real Yongchun
+table (tests/report/basic_data.py: 22 townships as of 2023-06-03, made-up lapsed counts and
+villages, an earlier run with a circular on 5月29日); 横口 sends nothing. The PDFs are read
+back as PDFs.
 """
 
 from __future__ import annotations
 
-import datetime
+import dataclasses
 import re
 import time
 from pathlib import Path
@@ -16,119 +17,30 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from flows.render import render_basic_reports, render_followup_list
-from flows.settings import PROJECT_ROOT, get_settings
+from flows.render import OUTPUT_FILES, render_documents, render_followup_list
+from flows.settings import get_settings
 from tests.pdf import pdf_fonts, pdf_text, squeeze
+from tests.report.basic_data import (
+    AS_OF,
+    COUNTS,
+    NOT_REPORTING,
+    build_results,
+    build_results_before_any_delivery,
+    build_villages,
+    reference_rows,
+    reference_total,
+    yongchun,
+)
 
-REFERENCE = PROJECT_ROOT / "data" / "reference" / "yongchun_2023_basic_coverage.csv"
-AS_OF = datetime.date(2023, 6, 3)
 A4 = (595, 842)
-NOT_REPORTING = "横口"
 FOLLOWUP_TOWNSHIP = "桂洋镇"
 FOLLOWUP_VILLAGES = ["桂洋村", "陈坂村", "上村村", "茂霞村", "美莲村"]
 FULL_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-
-CAMPAIGN = {
-    "campaign": {
-        "kind": "basic",
-        "title": "2023年永春县基本医疗保险全民参保",
-        "short_title": "基本医保",
-        "year": 2023,
-        "county": "永春县",
-        "county_code": "350525",
-    },
-    "office": {
-        "issuing_office": "永春县医疗保障局",
-        "doc_number_prefix": "永医保",
-        "recipients": "各乡镇人民政府，县直有关单位",
-        "signature": "永春县医疗保障局",
-    },
-    "circular": {
-        "requirements": [
-            "各乡镇要对照扩面目标任务，逐村逐户核实未参保和断缴人员，做到应保尽保。",
-            "参保率低于全县平均水平的乡镇要分析原因，落实包村包户责任，加快工作进度。",
-        ],
-    },
-}
+DOCUMENT_OF = {file_name: document for document, file_name in OUTPUT_FILES.items()}
 
 
-def reference_rows() -> pd.DataFrame:
-    """The 22 township rows of the Yongchun table (合计 dropped), counts as integers."""
-    table = pd.read_csv(REFERENCE, dtype={"township": str})
-    table = table[table["rank"] != "合计"].copy()
-    counts = ["registered", "enrolled_local", "enrolled_elsewhere", "enrolled", "unenrolled"]
-    table[counts] = table[counts].astype(int)
-    # Made up: 断缴 (paid last year, not this year) about 40% of the unenrolled.
-    table["lapsed"] = table["unenrolled"] * 2 // 5 + table["registered"] % 37
-    return table[["township", *counts, "lapsed"]].reset_index(drop=True)
-
-
-def build_coverage() -> pd.DataFrame:
-    table = reference_rows()
-    table["rate"] = table["enrolled"] / table["registered"]
-    table["unenrolled_rate"] = table["unenrolled"] / table["registered"]
-    table["target"] = table["unenrolled"] + table["lapsed"]
-    table["status"] = "已报送"
-    silent = table["township"] == NOT_REPORTING
-    table.loc[silent, "status"] = "未报送"
-    for column in ["enrolled_local", "enrolled_elsewhere", "enrolled", "unenrolled", "lapsed"]:
-        table[column] = table[column].astype("Int64")
-        table.loc[silent, column] = pd.NA
-    for column in ["rate", "unenrolled_rate"]:
-        table.loc[silent, column] = float("nan")
-    table["target"] = table["target"].astype("Int64")
-    table.loc[silent, "target"] = pd.NA
-    table = table.assign(reported=table["status"] == "已报送")
-    table = table.sort_values(["reported", "rate"], ascending=[False, False]).drop(
-        columns="reported"
-    )
-    ranks = [i + 1 if s == "已报送" else pd.NA for i, s in enumerate(table["status"])]
-    table.insert(0, "rank", pd.array(ranks, dtype="Int64"))
-    return table.reset_index(drop=True)
-
-
-def build_county() -> dict:
-    """The county row as published (all 22 townships; 578096 / 542626 / 93.86%)."""
-    table = reference_rows()
-    totals = {column: int(table[column].sum()) for column in table.columns if column != "township"}
-    totals["rate"] = totals["enrolled"] / totals["registered"]
-    totals["unenrolled_rate"] = totals["unenrolled"] / totals["registered"]
-    totals["target"] = totals["unenrolled"] + totals["lapsed"]
-    return totals
-
-
-def build_villages() -> pd.DataFrame:
-    """Each reporting township split into three made-up villages that add up to it."""
-    rows = []
-    for record in reference_rows().to_dict(orient="records"):
-        if record["township"] == NOT_REPORTING:
-            continue
-        shares = [0.5, 0.3, 0.2]
-        names = [f"{record['township']}{suffix}" for suffix in ("社区", "一村", "二村")]
-        left = {key: record[key] for key in ("registered", "enrolled_local", "enrolled_elsewhere")}
-        left["lapsed"] = record["lapsed"]
-        for index, (name, share) in enumerate(zip(names, shares, strict=True)):
-            last = index == len(names) - 1
-            part = {
-                key: value if last else round(record[key] * share) for key, value in left.items()
-            }
-            for key in left:
-                left[key] -= part[key]
-            enrolled = part["enrolled_local"] + part["enrolled_elsewhere"]
-            rows.append(
-                {
-                    "township": record["township"],
-                    "village": name,
-                    "registered": part["registered"],
-                    "enrolled_local": part["enrolled_local"],
-                    "enrolled_elsewhere": part["enrolled_elsewhere"],
-                    "enrolled": enrolled,
-                    "rate": enrolled / part["registered"],
-                    "unenrolled": part["registered"] - enrolled,
-                    "lapsed": part["lapsed"],
-                }
-            )
-    return pd.DataFrame(rows)
+def percent(fraction: float) -> str:
+    return f"{fraction * 100:.2f}%"
 
 
 SURNAMES = "陈林黄郑李王张刘吴周徐颜"
@@ -151,28 +63,30 @@ def build_people(count: int, villages: list[str] = FOLLOWUP_VILLAGES) -> pd.Data
     return pd.DataFrame(rows)
 
 
-@pytest.fixture(scope="module")
-def inputs():
-    return {
-        "campaign": CAMPAIGN,
-        "as_of": AS_OF,
-        "coverage": build_coverage(),
-        "villages": build_villages(),
-        "county": build_county(),
-        "settings": get_settings(),
-        "doc_number": "永医保〔2023〕21号",
-    }
+def render(campaign, results, out_dir: Path) -> dict[str, Path]:
+    paths = render_documents(campaign, AS_OF, results, out_dir, get_settings())
+    return {DOCUMENT_OF[path.name]: path for path in paths}
 
 
 @pytest.fixture(scope="module")
-def rendered(inputs, tmp_path_factory) -> dict[str, Path]:
-    return render_basic_reports(out_dir=tmp_path_factory.mktemp("basic"), **inputs)
+def campaign():
+    return yongchun()
 
 
 @pytest.fixture(scope="module")
-def followup(tmp_path_factory) -> Path:
+def results(campaign):
+    return build_results(campaign)
+
+
+@pytest.fixture(scope="module")
+def rendered(campaign, results, tmp_path_factory) -> dict[str, Path]:
+    return render(campaign, results, tmp_path_factory.mktemp("basic"))
+
+
+@pytest.fixture(scope="module")
+def followup(campaign, tmp_path_factory) -> Path:
     return render_followup_list(
-        CAMPAIGN,
+        campaign,
         AS_OF,
         FOLLOWUP_TOWNSHIP,
         build_people(300),
@@ -181,37 +95,135 @@ def followup(tmp_path_factory) -> Path:
     )
 
 
-def test_inputs_reproduce_the_reference_totals(inputs):
-    county = inputs["county"]
-    assert (county["registered"], county["enrolled"]) == (578096, 542626)
-    assert len(inputs["coverage"]) == 22
+def document_text(path: Path) -> str:
+    """Squeezed text of a document without its page numbers ("— N —" closing each page of a
+    circular), so that a sentence running on to the next page reads as one."""
+    pages = []
+    for number, page in enumerate(pdf_text(path).split("\f"), start=1):
+        text = squeeze(page)
+        mark = text.rfind(f"—{number}—")
+        pages.append(text[:mark] + text[mark + len(f"—{number}—") :] if mark >= 0 else text)
+    return "".join(pages)
 
 
-def test_render_returns_the_two_files(rendered):
-    assert set(rendered) == {"ranking", "circular"}
+def test_results_reproduce_the_reference_table(results):
+    coverage = results.coverage.set_index("township")
+    assert len(coverage) == 22
+    reference = reference_rows().set_index("township")
+    reporting = reference.drop(index=NOT_REPORTING)
+    pd.testing.assert_frame_equal(
+        coverage.loc[reporting.index, COUNTS], reporting[COUNTS], check_dtype=False
+    )
+    assert coverage.loc[NOT_REPORTING, "status"] == "未报送"
+    # the county is the published 合计 without the township that sent nothing
+    silent = reference.loc[NOT_REPORTING]
+    published = reference_total()
+    assert (published["registered"], published["enrolled"]) == (578096, 542626)
+    county = results.county
+    for column in COUNTS:
+        assert county[column] == published[column] - silent[column], column
+    assert results.doc_number == "永医保〔2023〕2号"  # the first was 5月29日's
+
+
+def test_render_returns_the_documents(rendered):
+    assert list(rendered) == ["ranking", "circular", "quality"]
     assert rendered["ranking"].name == "排名表.pdf"
     assert rendered["circular"].name == "通报.pdf"
+    assert rendered["quality"].name == "数据质量.pdf"
 
 
 @pytest.mark.parametrize("document", ["ranking", "circular"])
-def test_every_township_total_and_office_come_back(rendered, document, inputs):
+def test_every_township_total_and_office_come_back(rendered, document, results):
     text = squeeze(pdf_text(rendered[document]))
-    for township in inputs["coverage"]["township"]:
+    for township in results.coverage["township"]:
         assert township in text, f"{township} missing from {document}"
-    for number in ("578096", "542626", "503478", "39148", "35470", "93.86%", "6.14%"):
+    county = results.county
+    numbers = [
+        str(county[column])
+        for column in ("registered", "enrolled", "enrolled_local", "enrolled_elsewhere")
+    ]
+    numbers += [str(county["unenrolled"]), percent(county["rate"])]
+    numbers += [percent(county["unenrolled_rate"])]
+    for number in numbers:
         assert number in text, f"{number} missing from {document}"
     assert "永春县医疗保障局" in text
     assert "未报送" in text
 
 
-def test_ranking_table_rows_in_the_yongchun_layout(rendered, inputs):
+@pytest.mark.parametrize("document", ["ranking", "circular"])
+def test_time_progress_and_change_since_the_last_run(rendered, document, results):
+    text = document_text(rendered[document])
+    time_progress = percent(results.county["time_progress"])
+    assert results.county["time_progress"] == pytest.approx(276 / 303)  # 2022-09-01 .. 06-30
+    if document == "ranking":
+        assert f"时序进度{time_progress}" in text
+        assert "较上期增加" in text and "排名变化" in text
+        assert "较上期增加、排名变化均与5月29日统计数相比" in text
+    else:
+        assert f"时序进度为{time_progress}" in text
+        increase = results.county["increase_since_circular"]
+        assert increase > 0
+        assert f"与上期通报相比，全县参保人数增加{increase}人" in text
+        attachment = text[text.rindex("附件") :]
+        assert "较上期通报增加" in attachment and "排名变化" in attachment
+        assert str(increase) in attachment
+
+
+def test_ranking_rows_show_change_since_the_last_run(rendered, results):
+    lines = pdf_text(rendered["ranking"], layout=True).splitlines()
+    for record in results.coverage.dropna(subset=["rank"]).to_dict("records"):
+        row = next(line for line in lines if f" {record['township']} " in line).split()
+        assert row[:3] == [str(record["rank"]), record["rank_change"], record["township"]]
+        assert row[7] == str(record["increase_since_previous"])
+    moved = results.coverage["rank_change"] != "—"
+    assert moved.any()
+
+
+def test_ranking_has_trend_charts(rendered, results):
+    text = squeeze(pdf_text(rendered["ranking"]))
+    assert "全县基本医疗保险参保人数变化趋势（5月29日—6月3日）" in text
+    assert "共2次统计" in text
+    pages = pdf_text(rendered["ranking"]).split("\f")
+    first = next(i for i, page in enumerate(pages) if "各乡镇参保人数变化趋势" in squeeze(page))
+    titles = [line.strip() for page in pages[first:] for line in page.splitlines()]
+    for township in results.coverage["township"]:
+        assert titles.count(township) == 1, f"no trend chart titled {township}"
+
+
+def test_ranking_table_rows_in_the_yongchun_layout(rendered, results):
     lines = pdf_text(rendered["ranking"], layout=True).splitlines()
     top = next(line for line in lines if "桃城" in line).split()
-    lapsed = int(inputs["coverage"].loc[0, "lapsed"])
-    row = ["1", "桃城", "66812", "61031", "3388", "64419", "96.42%", "2393", "3.58%"]
-    assert top == [*row, str(lapsed), str(2393 + lapsed)]
+    first = results.coverage.iloc[0]
+    lapsed = int(first["lapsed"])
+    increase = str(first["increase_since_previous"])
+    assert top == [
+        "1",
+        first["rank_change"],
+        "桃城",
+        "66812",
+        "61031",
+        "3388",
+        "64419",
+        increase,
+        "96.42%",
+        "2393",
+        "3.58%",
+        str(lapsed),
+        str(2393 + lapsed),
+    ]
     total = next(line for line in lines if line.split()[:1] == ["合计"]).split()
-    assert total[:8] == ["合计", "578096", "503478", "39148", "542626", "93.86%", "35470", "6.14%"]
+    county = results.county
+    assert total[:9] == [
+        "合计",
+        str(county["registered"]),
+        str(county["enrolled_local"]),
+        str(county["enrolled_elsewhere"]),
+        str(county["enrolled"]),
+        str(county["increase_since_previous"]),
+        percent(county["rate"]),
+        str(county["unenrolled"]),
+        percent(county["unenrolled_rate"]),
+    ]
     # 五里街 and 吾峰 both show 95.42%: the exact rate orders them.
     flat = squeeze("\n".join(lines))
     assert flat.index("五里街") < flat.index("吾峰")
@@ -219,6 +231,7 @@ def test_ranking_table_rows_in_the_yongchun_layout(rendered, inputs):
         "区域户籍人口数",
         "本地参保人数",
         "异地参保人数",
+        "较上期增加",
         "未参保率",
         "断缴人数",
         "扩面目标任务",
@@ -227,7 +240,7 @@ def test_ranking_table_rows_in_the_yongchun_layout(rendered, inputs):
         assert header in flat
 
 
-def test_ranking_has_chart_and_villages_on_later_pages(rendered, inputs):
+def test_ranking_has_chart_and_villages_on_later_pages(rendered, results):
     reader = PdfReader(rendered["ranking"])
     pages = [squeeze(page.extract_text() or "") for page in reader.pages]
     assert all(
@@ -235,42 +248,49 @@ def test_ranking_has_chart_and_villages_on_later_pages(rendered, inputs):
         for p in reader.pages
     )
     chart_page = next(i for i, text in enumerate(pages) if "参保率（截至" in text)
-    assert "全县93.86%" in pages[chart_page]  # the reference line's label
+    assert f"全县{percent(results.county['rate'])}" in pages[chart_page]  # the reference line
     village_page = next(i for i, text in enumerate(pages) if "分村（居）参保情况" in text)
     assert 0 < chart_page < village_page
     villages = squeeze(pdf_text(rendered["ranking"]).split("分村（居）参保情况", 1)[1])
-    for name in inputs["villages"]["village"]:
+    for name in build_villages()["village"]:
         assert name in villages, name
     assert "桃城小计" in villages
     assert f"{NOT_REPORTING}小计" not in villages
 
 
-def test_circular_sentences(rendered, inputs):
-    text = squeeze(pdf_text(rendered["circular"]))
-    county = inputs["county"]
+def test_circular_sentences(rendered, results, campaign):
+    text = document_text(rendered["circular"])
+    county = results.county
     assert (
-        "截至6月3日，全县户籍人口578096人，已参保542626人（其中本地参保503478人、"
-        "异地参保39148人），参保率93.86%，未参保35470人" in text
+        f"截至6月3日，全县户籍人口{county['registered']}人，已参保{county['enrolled']}人"
+        f"（其中本地参保{county['enrolled_local']}人、异地参保{county['enrolled_elsewhere']}人），"
+        f"参保率{percent(county['rate'])}，未参保{county['unenrolled']}人" in text
     )
     assert f"断缴）{county['lapsed']}人" in text
     assert "关于2023年永春县基本医疗保险全民参保工作进展情况的通报" in text
-    assert "永医保〔2023〕21号" in text
+    assert results.doc_number in text
     assert "各乡镇人民政府，县直有关单位：" in text
     assert "参保率排名前三位的是：桃城（96.42%）、东平（96.17%）、介福（95.70%）" in text
     assert f"{NOT_REPORTING}未按时报送参保数据" in text
-    for requirement in CAMPAIGN["circular"]["requirements"]:
+    assert campaign.requirements
+    for requirement in campaign.requirements:
         assert squeeze(requirement) in text
     assert "2023年6月3日" in text
 
 
-def test_circular_names_every_township_below_the_county_rate(rendered, inputs):
-    text = squeeze(pdf_text(rendered["circular"]))
-    coverage, county = inputs["coverage"], inputs["county"]
+def test_circular_names_every_township_below_the_county_rate(rendered, results):
+    text = document_text(rendered["circular"])
+    coverage, county = results.coverage, results.county
     below = coverage.loc[coverage["rate"] < county["rate"], "township"].tolist()
-    assert len(below) == 10
-    sentence = "、".join(below) + f"等{len(below)}个乡镇参保率低于全县平均水平（93.86%）"
+    assert len(below) == 11
+    rate = percent(county["rate"])
+    sentence = "、".join(below) + f"等{len(below)}个乡镇参保率低于全县平均水平（{rate}）"
     assert sentence in text
-    assert "呈祥" not in sentence  # 93.88% is above 93.86%
+    # 呈祥 shows 93.88%, as the county does, yet its exact rate (93.877%) is below the
+    # county's (93.880%): the exact rate decides.
+    chengxiang = coverage.set_index("township").loc["呈祥", "rate"]
+    assert percent(chengxiang) == rate
+    assert "呈祥" in sentence
 
 
 def test_circular_names_the_townships_with_most_unenrolled(rendered):
@@ -327,15 +347,11 @@ def test_followup_list_pages(followup):
     assert all("身份证号" in squeeze(page) for page in pages[1:total])
 
 
-def test_followup_list_renders_fast(tmp_path):
+def test_followup_list_renders_fast(campaign, tmp_path):
     people = build_people(2000, [f"第{i}村" for i in range(1, 9)])
     started = time.perf_counter()
-    render_followup_list(CAMPAIGN, AS_OF, "达埔镇", people, tmp_path, get_settings())
+    render_followup_list(campaign, AS_OF, "达埔镇", people, tmp_path, get_settings())
     assert time.perf_counter() - started < 15
-
-
-def all_pdfs(rendered: dict[str, Path], followup: Path) -> list[Path]:
-    return [*rendered.values(), followup]
 
 
 @pytest.mark.parametrize("document", ["ranking", "circular", "followup"])
@@ -349,24 +365,33 @@ def test_fonts_are_embedded(rendered, followup, document):
     assert not any("Noto" in name for name in names), names
 
 
-def test_renders_are_byte_identical(inputs, rendered, followup, tmp_path, monkeypatch):
+def test_renders_are_byte_identical(campaign, results, rendered, followup, tmp_path, monkeypatch):
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + 3 * 86400)
-    again = render_basic_reports(out_dir=tmp_path, **inputs)
+    again = render(campaign, results, tmp_path)
+    assert set(again) == set(rendered)
     for name, path in rendered.items():
         assert again[name].read_bytes() == path.read_bytes(), f"{name} differs"
     list_again = render_followup_list(
-        CAMPAIGN, AS_OF, FOLLOWUP_TOWNSHIP, build_people(300), tmp_path, get_settings()
+        campaign, AS_OF, FOLLOWUP_TOWNSHIP, build_people(300), tmp_path, get_settings()
     )
     assert list_again.read_bytes() == followup.read_bytes()
 
 
-def test_without_villages_the_ranking_stops_after_the_chart(inputs, tmp_path):
-    paths = render_basic_reports(out_dir=tmp_path, **dict(inputs, villages=pd.DataFrame()))
-    assert "分村（居）" not in squeeze(pdf_text(paths["ranking"]))
+def test_before_any_delivery_the_ranking_stops_after_the_chart(campaign, tmp_path):
+    # No township has sent anything yet: no village counts, so no village pages.
+    results = build_results_before_any_delivery(campaign)
+    assert results.marts["mart_village_coverage"].empty
+    assert set(results.coverage["status"]) == {"未报送"}
+    paths = render(campaign, results, tmp_path)
+    text = squeeze(pdf_text(paths["ranking"]))
+    assert "分村（居）" not in text
+    assert "各乡镇基本医疗保险参保率" in text
+    assert text.count("未报送") >= len(results.coverage)  # every township, none left out
 
 
-def test_with_circular_false_writes_only_the_ranking(inputs, tmp_path):
-    paths = render_basic_reports(out_dir=tmp_path, **dict(inputs, with_circular=False))
-    assert set(paths) == {"ranking"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["排名表.pdf"]
+def test_without_a_circular_writes_the_ranking_and_the_quality_report(campaign, results, tmp_path):
+    # the same marts on a day that issues no circular (通报): no document number
+    paths = render(campaign, dataclasses.replace(results, doc_number=None), tmp_path)
+    assert set(paths) == {"ranking", "quality"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["排名表.pdf", "数据质量.pdf"]
