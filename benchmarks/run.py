@@ -205,12 +205,40 @@ def bench_yongchun(work: Path) -> None:
     print(f"| (rerun steps: {steps}) | | | | |")
 
 
+def bench_followup(work: Path) -> None:
+    """One township's follow-up list of 2,000 people in 8 villages, rendered 5 times."""
+    import pandas as pd
+
+    from flows.config import load_campaign
+    from flows.render import render_followup_list
+    from flows.settings import get_settings
+
+    settings = get_settings()
+    campaign = load_campaign("yongchun_2023_basic_register", settings)
+    people = pd.DataFrame(
+        {
+            "village": [f"第{k % 8 + 1}村" for k in range(2000)],
+            "id_masked": [f"350525********{k:04d}" for k in range(2000)],
+            "name_masked": ["张**"] * 2000,
+            "status": ["未参保", "断缴"] * 1000,
+            "last_year": ["未缴费", "已缴费"] * 1000,
+        }
+    ).sort_values("village", kind="stable")
+    out = work / "followup"
+    seconds = timed(
+        lambda: render_followup_list(campaign, date(2023, 6, 3), "达埔镇", people, out, settings),
+        5,
+    )
+    line("render 随访名单, 2,000 people", seconds[1:], f"first render {seconds[0]:.3f} s")
+
+
 BENCHMARKS = {
     "read": bench_read,
     "ingest": bench_ingest,
     "render": bench_render,
     "demo": bench_demo,
     "yongchun": bench_yongchun,
+    "followup": bench_followup,
 }
 
 

@@ -78,6 +78,29 @@ def _check_register(data: pd.DataFrame, summary: pd.DataFrame, rules: Rules) -> 
     valid, rejects = basic.validate_register(
         prepared, window_end=rules.window_end, townships=rules.townships
     )
+    if rules.township is not None:
+        # A township's register is its own registered population: a row naming another
+        # township would count there as if that township had reported. Set it aside.
+        elsewhere = valid["township"] != rules.township
+        moved = valid.loc[elsewhere]
+        rejects = pd.concat(
+            [
+                rejects,
+                pd.DataFrame(
+                    {
+                        "source_row": moved["source_row"],
+                        "column_name": "township",
+                        "value": moved["township"],
+                        "reason": [
+                            f"此行乡镇为“{name}”，本文件为{rules.township}的名册：请列入{name}的名册"
+                            for name in moved["township"]
+                        ],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        valid = valid.loc[~elsewhere].reset_index(drop=True)
     return CheckResult(valid, rejects, [])
 
 
@@ -92,6 +115,7 @@ KINDS = {
     ),
     "register": DeliveryKind(
         "register", "户籍人员参保名册", REGISTER_HEADERS, REGISTER_REQUIRED, "id_number",
-        "basic_persons", snapshot=True, check=_check_register, marts=("mart_followup",),
+        "basic_persons", snapshot=True, check=_check_register,
+        marts=("mart_followup", "mart_conflicts"),
     ),
 }  # fmt: skip

@@ -3,7 +3,7 @@ with counts as (
     select * from stg_basic_village_counts
 ),
 persons as (
-    select * from stg_basic_persons
+    select * from int_register_persons_deduplicated
 ),
 from_counts as (
     select

@@ -1,6 +1,6 @@
 -- one row per person to visit: not enrolled on the as-of date, lapsed ones first in each village
 with persons as (
-    select * from stg_basic_persons
+    select * from int_register_persons_deduplicated
 ),
 townships as (
     select * from stg_bases

@@ -347,13 +347,6 @@ def test_followup_list_pages(followup):
     assert all("身份证号" in squeeze(page) for page in pages[1:total])
 
 
-def test_followup_list_renders_fast(campaign, tmp_path):
-    people = build_people(2000, [f"第{i}村" for i in range(1, 9)])
-    started = time.perf_counter()
-    render_followup_list(campaign, AS_OF, "达埔镇", people, tmp_path, get_settings())
-    assert time.perf_counter() - started < 15
-
-
 @pytest.mark.parametrize("document", ["ranking", "circular", "followup"])
 def test_fonts_are_embedded(rendered, followup, document):
     path = followup if document == "followup" else rendered[document]

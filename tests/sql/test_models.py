@@ -334,3 +334,57 @@ def test_the_build_order_follows_from_the_models_references():
     basic = store.build_order(settings, ("mart_township_progress",), "basic")
     assert "int_basic_villages_counted" in basic and "int_persons_deduplicated" not in basic
     assert store.model_path(settings, "int_township_coverage", "basic").parent.name == "basic"
+
+
+def given_register(con, sha: str, township: str, delivered_on: date, people: list[tuple]) -> None:
+    """A township's register: (id_number, township, village, paid_on or None, paid_last_year)."""
+    rows = pd.DataFrame(
+        people, columns=["id_number", "township", "village", "paid_on", "paid_last_year"]
+    )
+    rows = rows.assign(
+        source_row=range(2, 2 + len(rows)),
+        id_upgraded=False,
+        name="某某",
+        scheme="居民",
+        place=rows["paid_on"].map(lambda paid: None if paid is None else "本地"),
+        paid_on=pd.to_datetime(rows["paid_on"]),
+    )
+    rejects = pd.DataFrame(columns=["source_row", "column_name", "value", "reason"])
+    delivery = {
+        "campaign": "c", "file_sha256": sha, "file_name": f"{sha}.csv",
+        "archived_as": f"{sha}.csv", "township": township, "delivered_on": delivered_on,
+        "sheet": None, "encoding": "utf-8", "rows_read": len(rows), "rows_loaded": len(rows),
+        "rows_rejected": 0, "rows_summary": 0, "warnings": "",
+    }  # fmt: skip
+    with store.transaction(con):
+        store.load_delivery(con, "basic_persons", delivery, rows, rejects)
+
+
+def test_a_person_in_two_registers_counts_once_and_is_listed_for_both(con):
+    register = load_campaign("yongchun_2023_basic_register", get_settings())
+    campaign = dataclasses.replace(register, name="c")
+    given_bases(con, [("桃城镇", None), ("五里街镇", None)])
+    given_register(
+        con, "r1", "桃城镇", date(2023, 5, 1),
+        [("P1", "桃城镇", "花石村", None, True), ("P2", "桃城镇", "花石村", "2023-01-05", True)],
+    )  # fmt: skip
+    given_register(
+        con, "r2", "五里街镇", date(2023, 5, 2),
+        [("P1", "五里街镇", "大羽村", None, True), ("P3", "五里街镇", "大羽村", None, False)],
+    )  # fmt: skip
+    marts = (*campaign.spec.all_marts, "mart_followup", "mart_conflicts")
+    compute_marts(con, get_settings(), campaign, date(2023, 6, 3), marts)
+    coverage = store.table(con, "mart_township_coverage").set_index("township")
+    # P1 is in both registers: counted once, in 桃城镇 whose register came first
+    assert coverage.loc["桃城镇", "registered"] == 2 and coverage.loc["五里街镇", "registered"] == 1
+    assert store.table(con, "mart_county_total")["registered"].iloc[0] == 3
+    followup = store.table(con, "mart_followup")
+    assert sorted(zip(followup["id_number"], followup["township"], strict=True)) == [
+        ("P1", "桃城镇"),
+        ("P3", "五里街镇"),
+    ]
+    conflicts = store.table(con, "mart_conflicts")
+    assert conflicts[["id_number", "township", "counted_in"]].values.tolist() == [
+        ["P1", "五里街镇", "桃城镇"],
+        ["P1", "桃城镇", "桃城镇"],
+    ]

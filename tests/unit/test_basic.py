@@ -73,3 +73,28 @@ def test_register_rows_need_a_known_place_and_a_yes_or_no_for_last_year():
     assert reasons[4] == {"同一人在本文件中重复出现，只计一次（首次出现在第2行）"}
     assert reasons[5] == {basic.REASON_PLACE, basic.REASON_LAST_YEAR}
     assert reasons[6] == {basic.REASON_PAID_WITHOUT_PLACE}
+
+
+def test_a_row_of_another_township_in_a_townships_register_is_set_aside():
+    from schemas.kinds import KINDS, Rules
+
+    ids = identity.with_check_char(pd.Series(["35052519730605500", "35052520080310580"])).tolist()
+    data = frame(
+        [
+            (ids[0], "雷红", "桃城", "桃东社区", "居民医保", "本地", "2022-09-17", "是"),
+            (ids[1], "孙雪涵", "五里街镇", "大羽村", "", "", "", "否"),
+        ],
+        REGISTER_COLUMNS,
+    )
+    aliases = {"桃城": "桃城镇", "桃城镇": "桃城镇", "五里街镇": "五里街镇"}
+    rules = Rules(aliases, ["桃城镇", "五里街镇"], date(2022, 9, 1), date(2023, 6, 30), "桃城镇")
+    checked = KINDS["register"].check(data, data.iloc[0:0], rules)
+    assert checked.valid["township"].tolist() == ["桃城镇"]
+    assert checked.rejects[["source_row", "column_name", "reason"]].values.tolist() == [
+        [3, "township", "此行乡镇为“五里街镇”，本文件为桃城镇的名册：请列入五里街镇的名册"]
+    ]
+    # a county-wide register (no township in its file name) keeps every township's rows
+    county_wide = KINDS["register"].check(data, data.iloc[0:0], Rules(
+        aliases, ["桃城镇", "五里街镇"], date(2022, 9, 1), date(2023, 6, 30), None
+    ))  # fmt: skip
+    assert county_wide.valid["township"].tolist() == ["桃城镇", "五里街镇"]
