@@ -10,7 +10,7 @@ import pandas as pd
 
 from flows.config import Campaign
 from flows.render.charts import chart_geometry
-from flows.render.context import FILE_ERROR, frame_rows
+from flows.render.context import frame_rows
 from flows.render.filters import format_percent
 from flows.render.ranking_report import progress_context
 from flows.results import Results
@@ -77,6 +77,6 @@ def basic_ranking_context(campaign: Campaign, as_of: datetime.date, results: Res
         village_groups=village_groups(
             villages, [row["township"] for row in context["all_rows"]], county_rate or 0.0
         ),
-        file_errors=[row for row in context["all_rows"] if row["status"] == FILE_ERROR],
+        file_errors=context["named"].get("file_error", []),
     )
     return context

@@ -13,9 +13,6 @@ import pandas as pd
 from flows.config import Campaign
 from flows.render.filters import format_rate_label
 
-REPORTED = "已报送"
-NOT_REPORTED = "未报送"
-FILE_ERROR = "文件错误"
 TOTAL_LABEL = "合计"
 
 

@@ -20,9 +20,6 @@ from flows.render.charts import (
 from flows.render.context import common_context, frame_rows, program_name, to_python
 from flows.results import Results
 
-BEHIND_TIME = "落后时序"
-COMPLETED = "已完成"
-
 
 def progress_context(
     campaign: Campaign, as_of: datetime.date, results: Results, title: str
