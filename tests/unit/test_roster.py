@@ -136,3 +136,31 @@ def test_parse_dates_reads_the_formats_townships_use():
     )  # fmt: skip
     assert parsed.iloc[:7].dt.date.tolist() == [date(2024, 10, 16)] * 7
     assert parsed.iloc[7:].isna().all()
+
+
+def test_a_note_in_the_first_cell_of_a_person_row_keeps_the_person():
+    frame = roster(
+        (GOOD, "张三", "龙津镇", "", "2024-10-16", ""),
+        (OTHER, "李四", "龙津镇", "", "2024-10-16", ""),
+        ("", "", "", "", "", ""),
+    )
+    frame.insert(1, "first_cell", pd.array(["1", "备注：已核实", "合计：2人"], dtype="string"))
+    data, summary = split_summary_rows(frame)
+    assert data["id_number"].tolist() == [GOOD, OTHER]
+    assert summary["source_row"].tolist() == [4]
+
+
+def test_a_note_beside_village_counts_keeps_the_village():
+    frame = pd.DataFrame(
+        [
+            ("备注：已核实", "东华村", "100", "90", "5", "2"),
+            ("合计", "", "100", "90", "5", "2"),
+            ("", "合 计", "100", "90", "5", "2"),
+        ],
+        columns=["first_cell", "village", "registered", "enrolled_local", "enrolled_elsewhere",
+                 "lapsed"],
+    ).astype("string")  # fmt: skip
+    frame.insert(0, "source_row", range(2, 5))
+    data, summary = split_summary_rows(frame)
+    assert data["village"].tolist() == ["东华村"]
+    assert summary["source_row"].tolist() == [3, 4]
