@@ -44,7 +44,7 @@ class FileResult:
 
     file_name: str
     sha256: str
-    status: str  # loaded | already_loaded | file_error
+    status: str  # loaded | already_loaded | file_error | skipped (not an extract: see reason)
     township: str | None = None
     delivered_on: date | None = None
     rows_read: int = 0
@@ -54,6 +54,7 @@ class FileResult:
     replaced: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    reason: str | None = None  # why a skipped entry of the drop zone was not read
 
     def check_accounting(self) -> None:
         if self.status != "file_error" and self.rows_read != self.rows_loaded + self.rows_rejected:
@@ -63,18 +64,64 @@ class FileResult:
             )
 
 
+# Files the system makes beside a township's own: Excel's lock file while a workbook is open
+# (~$…), LibreOffice's (.~lock.…#), macOS's resource forks (._…) and folder caches.
+_LOCK_PREFIXES = ("~$", ".~lock.")
+_SYSTEM_PREFIXES = ("._",)
+_SYSTEM_NAMES = (".ds_store", "thumbs.db", "desktop.ini")
+
+
+@dataclass
+class DropZone:
+    """Every entry of a campaign's drop zone: the extracts to read, and the rest with why not."""
+
+    extracts: list[Path]
+    skipped: list[FileResult]
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why an entry of the drop zone is not read (None: it is an extract).
+
+    A leading dot does not hide a township's file: on the offices' Windows PCs it is only
+    part of the name (“..龙津镇_2024-11-13.csv”), so such a file is read like any other.
+    """
+    name = path.name
+    if path.is_dir():
+        return "是文件夹，其中的文件不读取；请把报送文件直接放在报送目录中"
+    if name.startswith(_LOCK_PREFIXES):
+        return "是 Excel/WPS 打开文件时生成的临时锁定文件，不是报送数据，已忽略"
+    if name.startswith(_SYSTEM_PREFIXES) or name.lower() in _SYSTEM_NAMES:
+        return "是操作系统生成的隐藏文件，不是报送数据，已忽略"
+    if not path.is_file():
+        return "不是普通文件，未读取"
+    if path.suffix.lower() not in EXTRACT_SUFFIXES:
+        return "的格式不受支持（应为 CSV 或 XLSX），未读取；请另存为 CSV 或 XLSX 后重新报送"
+    return None
+
+
+def survey_drop_zone(raw_dir: Path) -> DropZone:
+    """Extract files in the drop zone, in arrival order (then by name), and every other entry
+    with the reason it is not read: nothing there goes unmentioned in the manifest."""
+    if not raw_dir.is_dir():
+        return DropZone([], [])
+    extracts, skipped = [], []
+    for path in sorted(raw_dir.iterdir(), key=lambda p: p.name):
+        reason = skip_reason(path)
+        if reason is None:
+            extracts.append(path)
+            continue
+        digest = file_sha256(path) if path.is_file() else ""
+        entry = FileResult(path.name, digest, "skipped", reason=f"{path.name} {reason}")
+        if not path.name.startswith(_LOCK_PREFIXES + _SYSTEM_PREFIXES):
+            entry.warnings.append(entry.reason)  # the township may have meant to send it
+        skipped.append(entry)
+    extracts.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return DropZone(extracts, skipped)
+
+
 def discover_extracts(raw_dir: Path) -> list[Path]:
     """Extract files in the drop zone, in arrival order (then by name)."""
-    if not raw_dir.is_dir():
-        return []
-    files = [
-        p
-        for p in raw_dir.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in EXTRACT_SUFFIXES
-        and not p.name.startswith((".", "~$"))
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return survey_drop_zone(raw_dir).extracts
 
 
 @dataclass(frozen=True)
