@@ -32,8 +32,9 @@ from schemas.headers import (
     alias_lookup,
     normalize_header,
 )
-from schemas.kinds import KINDS, Rules
-from schemas.rows import split_summary_rows
+from schemas.kinds import KINDS, DeliveryKind, Rules
+from schemas.roster import REASON_DUPLICATE
+from schemas.rows import ROW_KEYS, split_summary_rows
 
 _DATE_IN_NAME = re.compile(r"(20\d{2})[-_.年]?(\d{1,2})[-_.月]?(\d{1,2})")
 
@@ -300,7 +301,7 @@ def _is_total_row(row: pd.Series) -> bool:
     """A 合计/总计 row (not 小计, not 备注): its leftmost filled cell says so."""
     for column, value in row.items():
         text = re.sub(r"\s", "", _text(value))
-        if column != "source_row" and text:
+        if column not in ROW_KEYS and text:
             return text.startswith(_TOTAL_WORDS)
     return False
 
@@ -329,6 +330,59 @@ def date_from_name(stem: str) -> date | None:
         return date(*(int(g) for g in match.groups()))
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class CheckedRows:
+    """A file's rows checked: loadable rows and rejects, each with its sheet and row."""
+
+    valid: pd.DataFrame
+    rejects: pd.DataFrame
+    warnings: list[str]
+    rows_read: int  # rows that are data (loaded + rejected)
+    rows_summary: int  # 合计/备注 lines set aside
+
+
+def check_sheets(kind: DeliveryKind, frame: pd.DataFrame, rules: Rules) -> CheckedRows:
+    """Check each sheet of a file as a table of its own (its 合计 against its own rows);
+    a person on two sheets of one file counts once, like a person twice on one sheet."""
+    if "sheet" not in frame:
+        frame = frame.assign(sheet=pd.Series(pd.NA, index=frame.index, dtype="string"))
+    sheets = list(dict.fromkeys(frame["sheet"].tolist())) or [pd.NA]
+    valid, rejects, warnings, rows_read, rows_summary = [], [], [], 0, 0
+    for sheet in sheets:
+        rows = frame[frame["sheet"] == sheet] if len(sheets) > 1 else frame
+        data, summary = split_summary_rows(rows.drop(columns="sheet"))
+        checked = kind.check(data, summary, rules)
+        valid.append(checked.valid.assign(sheet=sheet).astype({"sheet": "string"}))
+        rejects.append(checked.rejects.assign(sheet=sheet).astype({"sheet": "string"}))
+        where = f"工作表“{sheet}”：" if len(sheets) > 1 else ""
+        warnings.extend(where + w for w in checked.warnings)
+        rows_read, rows_summary = rows_read + len(data), rows_summary + len(summary)
+    valid_rows = pd.concat(valid, ignore_index=True)
+    reject_rows = pd.concat(rejects, ignore_index=True)
+    if len(sheets) > 1 and "id_number" in valid_rows:
+        again = valid_rows["id_number"].duplicated(keep="first")
+        first = valid_rows.drop_duplicates("id_number").set_index("id_number")
+        repeated = valid_rows[again]
+        where = repeated["id_number"].map(
+            lambda number: (
+                f"（首次出现在工作表“{first.at[number, 'sheet']}”"
+                f"第{first.at[number, 'source_row']}行）"
+            )
+        )
+        moved = pd.DataFrame(
+            {
+                "source_row": repeated["source_row"],
+                "column_name": "id_number",
+                "value": repeated["id_number"].astype("string"),
+                "reason": REASON_DUPLICATE + where,
+                "sheet": repeated["sheet"],
+            }
+        )
+        valid_rows = valid_rows[~again].reset_index(drop=True)
+        reject_rows = pd.concat([reject_rows, moved], ignore_index=True)
+    return CheckedRows(valid_rows, reject_rows, warnings, rows_read, rows_summary)
 
 
 def ingest_file(
@@ -362,7 +416,6 @@ def ingest_file(
             )
     except ExtractError as exc:
         return FileResult(path.name, digest, "file_error", township, error=str(exc))
-    data, summary = split_summary_rows(extract.frame)
     rules = Rules(
         township_aliases=campaign.township_aliases,
         townships=list(campaign.township_names),
@@ -370,9 +423,9 @@ def ingest_file(
         window_end=campaign.deadline,
         township=township,
     )
-    checked = kind.check(data, summary, rules)
+    checked = check_sheets(kind, extract.frame, rules)
     valid, rejects = checked.valid, checked.rejects
-    notes = list(checked.warnings)
+    notes = [*extract.skipped_sheets, *checked.warnings]
     if "id_upgraded" in valid and valid["id_upgraded"].any():
         rows = valid.loc[valid["id_upgraded"], "source_row"].astype(str).tolist()
         shown = "、".join(rows[:10]) + ("等" if len(rows) > 10 else "")
@@ -394,10 +447,10 @@ def ingest_file(
         status="loaded",
         township=township,
         delivered_on=delivered_on,
-        rows_read=len(data),
+        rows_read=checked.rows_read,
         rows_loaded=len(valid),
-        rows_rejected=int(rejects["source_row"].nunique()),
-        rows_summary=len(summary),
+        rows_rejected=len(rejects[["sheet", "source_row"]].drop_duplicates()),
+        rows_summary=checked.rows_summary,
         warnings=[f"文件 {path.name}：{w}" for w in notes],
     )
     result.check_accounting()

@@ -195,7 +195,7 @@ def load_delivery(
         )
         con.register("incoming_rejects", rejects)
         con.execute(
-            "insert into rejects select ?, ?, source_row, column_name, value, reason"
+            "insert into rejects by name select ? as campaign, ? as file_sha256, *"
             " from incoming_rejects",
             [campaign, delivery["file_sha256"]],
         )
