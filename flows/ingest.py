@@ -9,7 +9,7 @@ import re
 import shutil
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,7 +24,7 @@ from flows.extracts import (
     file_sha256,
     read_extract,
 )
-from flows.store import load_delivery
+from flows.store import load_delivery, same_day_deliveries, shared_people
 from schemas.headers import (
     BASE_HEADERS,
     BASE_REQUIRED,
@@ -385,14 +385,80 @@ def check_sheets(kind: DeliveryKind, frame: pd.DataFrame, rules: Rules) -> Check
     return CheckedRows(valid_rows, reject_rows, warnings, rows_read, rows_summary)
 
 
+# a file dated this far outside the campaign window is taken for a typo in its name
+NAME_DATE_SLACK_DAYS = 30
+_CORRECTION_WORDS = ("更正", "修正", "更改", "订正")
+# a same-day file with at least this share of its people in an earlier one corrects it
+CORRECTION_OVERLAP = 0.5
+
+
+def name_date_warnings(delivered_on: date, campaign: Campaign, today: date) -> list[str]:
+    """A date in a file's name that cannot be a delivery date: it is kept, and said."""
+    shown = delivered_on.isoformat()
+    if delivered_on > today:
+        return [
+            f"文件名中的日期 {shown} 晚于今天（{today.isoformat()}），在该日期之前本文件不计入"
+            "参保人数；请核对文件名中的年份和日期"
+        ]
+    slack = timedelta(days=NAME_DATE_SLACK_DAYS)
+    if not campaign.window_start - slack <= delivered_on <= campaign.deadline + slack:
+        return [
+            f"文件名中的日期 {shown} 远在本次参保活动期（{campaign.window_start.isoformat()}"
+            f" 至 {campaign.deadline.isoformat()}）之外；请核对文件名中的年份和日期"
+        ]
+    return []
+
+
+def same_day_batches(
+    con: duckdb.DuckDBPyConnection,
+    kind: DeliveryKind,
+    campaign: str,
+    township: str | None,
+    delivered_on: date,
+    digest: str,
+    file_name: str,
+    valid: pd.DataFrame,
+) -> tuple[list[dict], list[str]]:
+    """Which earlier files of the same township and day this one replaces, and what to say.
+
+    A snapshot (village counts, a register) is the township as of its day: the newest file
+    of the day replaces the earlier ones. A roster is a batch of people: a second batch of the
+    day adds up, unless it corrects an earlier file (its name says 更正/修正, or at least half
+    of its people were in that file).
+    """
+    earlier = same_day_deliveries(con, campaign, township, delivered_on, digest)
+    if not earlier:
+        return [], []
+    names = "、".join(e["file_name"] for e in earlier)
+    if kind.snapshot or "id_number" not in valid:
+        return earlier, [f"{kind.label}以当日最新的文件为准：替换同日较早报送的 {names}"]
+    if any(word in file_name for word in _CORRECTION_WORDS):
+        return earlier, [f"文件名标明为更正：替换同日报送的 {names}"]
+    people = valid["id_number"].drop_duplicates()
+    replacing, notes = [], []
+    for entry in earlier:
+        shared = shared_people(con, kind.table, campaign, entry["sha256"], people)
+        counted = f"本文件 {len(people)} 人中有 {shared} 人在同日报送的 {entry['file_name']} 中"
+        if people.size and shared >= CORRECTION_OVERLAP * len(people):
+            replacing.append(entry)
+            notes.append(f"{counted}，视为对该文件的更正：替换该文件")
+        else:
+            notes.append(f"{counted}，视为同日的另一批：两批合计计入")
+    return replacing, notes
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     campaign: Campaign,
     path: Path,
     archive_dir: Path,
     known: dict[str, tuple],
+    today: date | None = None,
 ) -> FileResult:
-    """Read, check and load one file unless this exact file was loaded before."""
+    """Read, check and load one file unless this exact file was loaded before.
+
+    ``today``: the date a file's name is checked against (default: the system's date).
+    """
     kind = KINDS[campaign.input_kind]
     township = township_from_name(path.stem, campaign)
     digest = file_sha256(path) if path.is_file() else ""
@@ -437,6 +503,12 @@ def ingest_file(
         dates = valid.get("bought_on", valid.get("paid_on"))
         has_dates = dates is not None and dates.notna().any()
         delivered_on = dates.max().date() if has_dates else campaign.window_start
+    else:
+        notes.extend(name_date_warnings(delivered_on, campaign, today or date.today()))
+    replacing, batch_notes = same_day_batches(
+        con, kind, campaign.name, township, delivered_on, digest, path.name, valid
+    )
+    notes.extend(batch_notes)
     archive_dir.mkdir(parents=True, exist_ok=True)
     archived = archive_dir / f"{digest}{path.suffix.lower()}"
     if not archived.exists():
@@ -474,6 +546,7 @@ def ingest_file(
         },
         valid,
         rejects.assign(value=rejects["value"].astype("string")),
+        replacing=replacing,
     )
     known[digest] = (
         township, delivered_on, result.rows_read, result.rows_loaded, result.rows_rejected,

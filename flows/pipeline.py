@@ -55,6 +55,7 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
     """Load every new extract in the drop zone, one transaction per file."""
     settings = get_settings()
     logger = get_run_logger()
+    today = default_as_of(campaign.timezone, 0)  # file names dated later are typos
     zone = survey_drop_zone(settings.raw_dir / campaign.name)
     paths = zone.extracts
     logger.info("发现 %d 个乡镇报送文件（%s）", len(paths), settings.raw_dir / campaign.name)
@@ -64,7 +65,9 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
     with store.connect(settings) as con, store.transaction(con):
         known = known_hashes(con, campaign.name)
         for number, path in enumerate(paths, start=1):
-            result = ingest_file(con, campaign, path, settings.archive_dir / campaign.name, known)
+            result = ingest_file(
+                con, campaign, path, settings.archive_dir / campaign.name, known, today
+            )
             results.append(result)
             if result.status == "file_error":
                 logger.warning("[%d/%d] %s", number, len(paths), result.error)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 import xlsxwriter
@@ -127,3 +129,83 @@ def test_a_campaign_sheet_restricts_reading_to_it(home, campaign, tmp_path):
     extract = read_extract(path, alias_lookup(), sheet="花名册")
     assert extract.frame["name"].tolist() == ["王五"]
     assert extract.skipped_sheets == ["工作表“第一批”未读取：活动配置指定只读取工作表“花名册”"]
+
+
+def roster_csv(path, numbers: list[int]):
+    lines = ["身份证号,姓名,乡镇,村居,投保日期"] + [
+        f"{valid_id(f'35042319900307{n:03d}')},某{n},龙津镇,城关社区,2024-11-13" for n in numbers
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def test_a_file_dated_after_today_is_loaded_and_said(home, campaign, tmp_path):
+    path = roster_csv(tmp_path / "龙津镇_2042-11-13.csv", [1, 2])
+    with store.connect(home, ":memory:") as con:
+        result = ingest_file(con, campaign, path, home.archive_dir, {}, date(2024, 11, 13))
+        notes = store.delivery_notes(con, campaign.name, date(2024, 11, 13), campaign.deadline)
+    assert result.status == "loaded" and result.delivered_on == date(2042, 11, 13)
+    assert len(result.warnings) == 1 and "晚于今天（2024-11-13）" in result.warnings[0]
+    assert notes == result.warnings  # shown in 数据质量 although it is not counted
+
+
+def test_a_file_dated_far_outside_the_campaign_is_said(home, campaign, tmp_path):
+    path = roster_csv(tmp_path / "龙津镇_2023-11-13.csv", [1])
+    with store.connect(home, ":memory:") as con:
+        result = ingest_file(con, campaign, path, home.archive_dir, {}, date(2024, 11, 13))
+    assert any("远在本次参保活动期" in w for w in result.warnings)
+
+
+def enrolled(con) -> list[tuple]:
+    return con.execute(
+        "select d.file_name, count(*) from enrollments join deliveries d using (file_sha256)"
+        " where d.status = 'loaded' group by 1 order by 1"
+    ).fetchall()
+
+
+def test_two_batches_of_one_day_add_up(home, campaign, tmp_path):
+    morning = roster_csv(tmp_path / "龙津镇_2024-11-13_上午.csv", [1, 2, 3])
+    afternoon = roster_csv(tmp_path / "龙津镇_2024-11-13_下午.csv", [3, 4, 5, 6])
+    with store.connect(home, ":memory:") as con:
+        known: dict = {}
+        ingest_file(con, campaign, morning, home.archive_dir, known, date(2024, 11, 13))
+        second = ingest_file(con, campaign, afternoon, home.archive_dir, known, date(2024, 11, 13))
+        assert enrolled(con) == [(morning.name, 3), (afternoon.name, 4)]
+    assert second.replaced == []
+    assert any("两批合计计入" in w for w in second.warnings)
+
+
+def test_a_same_day_file_of_mostly_the_same_people_corrects_the_earlier(home, campaign, tmp_path):
+    first = roster_csv(tmp_path / "龙津镇_2024-11-13_上午.csv", [1, 2, 3, 4])
+    again = roster_csv(tmp_path / "龙津镇_2024-11-13_上午2.csv", [1, 2, 3, 7])
+    named = roster_csv(tmp_path / "龙津镇_2024-11-13_更正.csv", [8])
+    with store.connect(home, ":memory:") as con:
+        known: dict = {}
+        ingest_file(con, campaign, first, home.archive_dir, known, date(2024, 11, 13))
+        second = ingest_file(con, campaign, again, home.archive_dir, known, date(2024, 11, 13))
+        assert enrolled(con) == [(again.name, 4)]
+        third = ingest_file(con, campaign, named, home.archive_dir, known, date(2024, 11, 13))
+        assert enrolled(con) == [(named.name, 1)]
+    assert [r["file_name"] for r in second.replaced] == [first.name]
+    assert any("视为对该文件的更正" in w for w in second.warnings)
+    assert [r["file_name"] for r in third.replaced] == [again.name]
+    assert any("文件名标明为更正" in w for w in third.warnings)
+
+
+def test_the_newest_village_counts_of_a_day_are_the_snapshot_and_it_is_said(home, tmp_path):
+    basic = load_campaign("yongchun_2023_basic", home)
+    township = basic.township_names[0]
+    header = "村(居),户籍人口,本地参保,异地参保,断缴"
+    paths = []
+    for batch, registered in (("上午", 100), ("下午", 120)):
+        path = tmp_path / f"{township}_2023-11-13_{batch}.csv"
+        path.write_text(f"{header}\n东华村,{registered},90,5,2", encoding="utf-8")
+        paths.append(path)
+    with store.connect(home, ":memory:") as con:
+        known: dict = {}
+        for path in paths:
+            result = ingest_file(con, basic, path, home.archive_dir, known, date(2023, 11, 13))
+        loaded = con.execute("select registered from basic_village_counts").fetchall()
+    assert loaded == [(120,)]
+    assert [r["file_name"] for r in result.replaced] == [paths[0].name]
+    assert any("以当日最新的文件为准" in w for w in result.warnings)
