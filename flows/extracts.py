@@ -154,9 +154,11 @@ def _read_csv(path: Path, header: HeaderRule) -> tuple[pd.DataFrame, str, int]:
         encoding = "gb18030"
         raw = read(encoding)
     raw = raw.rename(columns={**mapping, 0: mapping.get(0, FIRST_CELL)})
-    # a quoted field spanning lines (a stray quote) pushes every later row down the file
-    spanned = raw.apply(lambda column: column.str.count("\n")).sum(axis=1)
-    first_line = header_index + 2 + pd.RangeIndex(len(raw)) + spanned.cumsum() - spanned
+    first_line = pd.Series(pd.RangeIndex(header_index + 2, header_index + 2 + len(raw)))
+    if path.read_bytes().count(b"\n") > header_index + 1 + len(raw):
+        # a quoted field spanning lines (a stray quote) pushes every later row down the file
+        spanned = raw.apply(lambda column: column.str.count("\n")).sum(axis=1)
+        first_line += spanned.cumsum() - spanned
     raw.insert(0, "source_row", first_line.astype("int64"))
     return _drop_blank(raw), encoding.replace("utf-8-sig", "utf-8"), header_index + 1
 
