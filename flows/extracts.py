@@ -14,12 +14,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from schemas.headers import CANONICAL_LABELS, ROSTER_REQUIRED, map_headers
 
@@ -34,15 +34,21 @@ class ExtractError(Exception):
     """A file that cannot be read; the message says why, in Chinese."""
 
 
+class NoHeaderError(ExtractError):
+    """No header row in the rows scanned: in a workbook, a sheet of notes rather than data."""
+
+
 @dataclass
 class Extract:
-    """One township file, read: canonical columns as text plus `source_row`."""
+    """One township file, read: canonical columns as text plus `source_row` (and, from a
+    workbook, `sheet`: the rows of every sheet read, each with its sheet and row)."""
 
     path: Path
     frame: pd.DataFrame
-    sheet: str | None
+    sheet: str | None  # the sheets read, joined with 、
     encoding: str | None
-    header_row: int
+    header_row: int  # of the first sheet read
+    skipped_sheets: list[str] = field(default_factory=list)  # one Chinese line each: why
 
 
 def file_sha256(path: Path) -> str:
@@ -69,12 +75,13 @@ def read_extract(
     if not path.is_file() or path.stat().st_size == 0:
         raise ExtractError(f"文件 {path.name} 为空或不存在")
     suffix = path.suffix.lower()
+    skipped: list[str] = []
     try:
         if suffix in (".csv", ".txt"):
             frame, encoding, header_row = _read_csv(path, header)
             sheet_name = None
         elif suffix in (".xlsx", ".xlsm", ".xls"):
-            frame, sheet_name, header_row = _read_workbook(path, header, sheet)
+            frame, sheet_name, header_row, skipped = _read_workbook(path, header, sheet)
             encoding = None
         else:
             raise ExtractError(f"文件 {path.name} 的格式不受支持（应为 CSV 或 XLSX）")
@@ -82,7 +89,7 @@ def read_extract(
         raise
     except Exception as exc:  # any parser failure is a file the township must resend
         raise ExtractError(f"文件 {path.name} 无法读取：{type(exc).__name__}: {exc}") from exc
-    return Extract(path, frame, sheet_name, encoding, header_row)
+    return Extract(path, frame, sheet_name, encoding, header_row, skipped)
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,7 @@ def _find_header(rows: list[list[object]], rule: HeaderRule, name: str) -> tuple
                 raise ExtractError(f"文件 {name} 第{index + 1}行表头缺少必需列：{labels}")
             return index, mapping
     expected = CANONICAL_LABELS[rule.key]
-    raise ExtractError(f"文件 {name} 前{HEADER_SCAN_ROWS}行中找不到表头（应含“{expected}”等列）")
+    raise NoHeaderError(f"文件 {name} 前{HEADER_SCAN_ROWS}行中找不到表头（应含“{expected}”等列）")
 
 
 def _decode_head(path: Path) -> tuple[str, str]:
@@ -147,7 +154,12 @@ def _read_csv(path: Path, header: HeaderRule) -> tuple[pd.DataFrame, str, int]:
         encoding = "gb18030"
         raw = read(encoding)
     raw = raw.rename(columns={**mapping, 0: mapping.get(0, FIRST_CELL)})
-    raw.insert(0, "source_row", pd.RangeIndex(header_index + 2, header_index + 2 + len(raw)))
+    first_line = pd.Series(pd.RangeIndex(header_index + 2, header_index + 2 + len(raw)))
+    if path.read_bytes().count(b"\n") > header_index + 1 + len(raw):
+        # a quoted field spanning lines (a stray quote) pushes every later row down the file
+        spanned = raw.apply(lambda column: column.str.count("\n")).sum(axis=1)
+        first_line += spanned.cumsum() - spanned
+    raw.insert(0, "source_row", first_line.astype("int64"))
     return _drop_blank(raw), encoding.replace("utf-8-sig", "utf-8"), header_index + 1
 
 
@@ -170,16 +182,52 @@ def _cell_text(value: object) -> str:
 
 def _read_workbook(
     path: Path, header: HeaderRule, sheet: str | None
-) -> tuple[pd.DataFrame, str, int]:
+) -> tuple[pd.DataFrame, str, int, list[str]]:
+    """Every visible sheet with a header row, rows together; the campaign's sheet alone if
+    it names one. Every sheet not read is named with the reason."""
     workbook = CalamineWorkbook.from_path(str(path))
     names = workbook.sheet_names
     if sheet is not None and sheet not in names:
         raise ExtractError(
             f"文件 {path.name} 中没有名为“{sheet}”的工作表（有：{'、'.join(names)}）"
         )
-    sheet_name = sheet or names[0]
-    rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    header_index, mapping = _find_header(rows, header, f"{path.name}（工作表“{sheet_name}”）")
+    frames, read, header_rows, skipped = [], [], [], []
+    no_header: list[NoHeaderError] = []
+    for meta in workbook.sheets_metadata:
+        name = meta.name
+        if sheet is not None and name != sheet:
+            skipped.append(f"工作表“{name}”未读取：活动配置指定只读取工作表“{sheet}”")
+            continue
+        if sheet is None and meta.visible != SheetVisibleEnum.Visible:
+            skipped.append(f"工作表“{name}”是隐藏工作表，未读取；如其中是报送数据，请取消隐藏")
+            continue
+        if meta.typ != SheetTypeEnum.WorkSheet:
+            skipped.append(f"工作表“{name}”不是数据表（图表等），未读取")
+            continue
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        try:
+            header_index, mapping = _find_header(rows, header, f"{path.name}（工作表“{name}”）")
+        except NoHeaderError as exc:
+            no_header.append(exc)
+            expected = CANONICAL_LABELS[header.key]
+            skipped.append(
+                f"工作表“{name}”前{HEADER_SCAN_ROWS}行中没有表头（应含“{expected}”等列），未读取"
+            )
+            continue
+        frames.append(_sheet_frame(rows, header_index, mapping, name))
+        read.append(name)
+        header_rows.append(header_index + 1)
+    if not frames:
+        if len(no_header) == 1 and (sheet is not None or len(skipped) == 1):
+            raise no_header[0]
+        raise NoHeaderError(f"文件 {path.name} 中没有可读取的工作表：{'；'.join(skipped)}")
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return frame, "、".join(read), header_rows[0], skipped
+
+
+def _sheet_frame(
+    rows: list[list[object]], header_index: int, mapping: dict[int, str], sheet: str
+) -> pd.DataFrame:
     body = rows[header_index + 1 :]
     positions = {0: mapping.get(0, FIRST_CELL), **mapping}
     columns = {
@@ -188,7 +236,9 @@ def _read_workbook(
     }
     raw = pd.DataFrame(columns, dtype="string")
     raw.insert(0, "source_row", pd.RangeIndex(header_index + 2, header_index + 2 + len(raw)))
-    return _drop_blank(raw), sheet_name, header_index + 1
+    frame = _drop_blank(raw)
+    frame.insert(1, "sheet", pd.Series(sheet, index=frame.index, dtype="string"))
+    return frame
 
 
 def _drop_blank(raw: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import re
 import shutil
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,7 +24,7 @@ from flows.extracts import (
     file_sha256,
     read_extract,
 )
-from flows.store import load_delivery
+from flows.store import load_delivery, same_day_deliveries, shared_people
 from schemas.headers import (
     BASE_HEADERS,
     BASE_REQUIRED,
@@ -32,8 +32,9 @@ from schemas.headers import (
     alias_lookup,
     normalize_header,
 )
-from schemas.kinds import KINDS, Rules
-from schemas.rows import split_summary_rows
+from schemas.kinds import KINDS, DeliveryKind, Rules
+from schemas.roster import REASON_DUPLICATE
+from schemas.rows import ROW_KEYS, split_summary_rows
 
 _DATE_IN_NAME = re.compile(r"(20\d{2})[-_.年]?(\d{1,2})[-_.月]?(\d{1,2})")
 
@@ -44,7 +45,7 @@ class FileResult:
 
     file_name: str
     sha256: str
-    status: str  # loaded | already_loaded | file_error
+    status: str  # loaded | already_loaded | file_error | skipped (not an extract: see reason)
     township: str | None = None
     delivered_on: date | None = None
     rows_read: int = 0
@@ -54,6 +55,7 @@ class FileResult:
     replaced: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    reason: str | None = None  # why a skipped entry of the drop zone was not read
 
     def check_accounting(self) -> None:
         if self.status != "file_error" and self.rows_read != self.rows_loaded + self.rows_rejected:
@@ -63,18 +65,64 @@ class FileResult:
             )
 
 
+# Files the system makes beside a township's own: Excel's lock file while a workbook is open
+# (~$…), LibreOffice's (.~lock.…#), macOS's resource forks (._…) and folder caches.
+_LOCK_PREFIXES = ("~$", ".~lock.")
+_SYSTEM_PREFIXES = ("._",)
+_SYSTEM_NAMES = (".ds_store", "thumbs.db", "desktop.ini")
+
+
+@dataclass
+class DropZone:
+    """Every entry of a campaign's drop zone: the extracts to read, and the rest with why not."""
+
+    extracts: list[Path]
+    skipped: list[FileResult]
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why an entry of the drop zone is not read (None: it is an extract).
+
+    A leading dot does not hide a township's file: on the offices' Windows PCs it is only
+    part of the name (“..龙津镇_2024-11-13.csv”), so such a file is read like any other.
+    """
+    name = path.name
+    if path.is_dir():
+        return "是文件夹，其中的文件不读取；请把报送文件直接放在报送目录中"
+    if name.startswith(_LOCK_PREFIXES):
+        return "是 Excel/WPS 打开文件时生成的临时锁定文件，不是报送数据，已忽略"
+    if name.startswith(_SYSTEM_PREFIXES) or name.lower() in _SYSTEM_NAMES:
+        return "是操作系统生成的隐藏文件，不是报送数据，已忽略"
+    if not path.is_file():
+        return "不是普通文件，未读取"
+    if path.suffix.lower() not in EXTRACT_SUFFIXES:
+        return "的格式不受支持（应为 CSV 或 XLSX），未读取；请另存为 CSV 或 XLSX 后重新报送"
+    return None
+
+
+def survey_drop_zone(raw_dir: Path) -> DropZone:
+    """Extract files in the drop zone, in arrival order (then by name), and every other entry
+    with the reason it is not read: nothing there goes unmentioned in the manifest."""
+    if not raw_dir.is_dir():
+        return DropZone([], [])
+    extracts, skipped = [], []
+    for path in sorted(raw_dir.iterdir(), key=lambda p: p.name):
+        reason = skip_reason(path)
+        if reason is None:
+            extracts.append(path)
+            continue
+        digest = file_sha256(path) if path.is_file() else ""
+        entry = FileResult(path.name, digest, "skipped", reason=f"{path.name} {reason}")
+        if not path.name.startswith(_LOCK_PREFIXES + _SYSTEM_PREFIXES):
+            entry.warnings.append(entry.reason)  # the township may have meant to send it
+        skipped.append(entry)
+    extracts.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return DropZone(extracts, skipped)
+
+
 def discover_extracts(raw_dir: Path) -> list[Path]:
     """Extract files in the drop zone, in arrival order (then by name)."""
-    if not raw_dir.is_dir():
-        return []
-    files = [
-        p
-        for p in raw_dir.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in EXTRACT_SUFFIXES
-        and not p.name.startswith((".", "~$"))
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return survey_drop_zone(raw_dir).extracts
 
 
 @dataclass(frozen=True)
@@ -253,7 +301,7 @@ def _is_total_row(row: pd.Series) -> bool:
     """A 合计/总计 row (not 小计, not 备注): its leftmost filled cell says so."""
     for column, value in row.items():
         text = re.sub(r"\s", "", _text(value))
-        if column != "source_row" and text:
+        if column not in ROW_KEYS and text:
             return text.startswith(_TOTAL_WORDS)
     return False
 
@@ -284,14 +332,133 @@ def date_from_name(stem: str) -> date | None:
         return None
 
 
+@dataclass(frozen=True)
+class CheckedRows:
+    """A file's rows checked: loadable rows and rejects, each with its sheet and row."""
+
+    valid: pd.DataFrame
+    rejects: pd.DataFrame
+    warnings: list[str]
+    rows_read: int  # rows that are data (loaded + rejected)
+    rows_summary: int  # 合计/备注 lines set aside
+
+
+def check_sheets(kind: DeliveryKind, frame: pd.DataFrame, rules: Rules) -> CheckedRows:
+    """Check each sheet of a file as a table of its own (its 合计 against its own rows);
+    a person on two sheets of one file counts once, like a person twice on one sheet."""
+    if "sheet" not in frame:
+        frame = frame.assign(sheet=pd.Series(pd.NA, index=frame.index, dtype="string"))
+    sheets = list(dict.fromkeys(frame["sheet"].tolist())) or [pd.NA]
+    valid, rejects, warnings, rows_read, rows_summary = [], [], [], 0, 0
+    for sheet in sheets:
+        rows = frame[frame["sheet"] == sheet] if len(sheets) > 1 else frame
+        data, summary = split_summary_rows(rows.drop(columns="sheet"))
+        checked = kind.check(data, summary, rules)
+        valid.append(checked.valid.assign(sheet=sheet).astype({"sheet": "string"}))
+        rejects.append(checked.rejects.assign(sheet=sheet).astype({"sheet": "string"}))
+        where = f"工作表“{sheet}”：" if len(sheets) > 1 else ""
+        warnings.extend(where + w for w in checked.warnings)
+        rows_read, rows_summary = rows_read + len(data), rows_summary + len(summary)
+    valid_rows = pd.concat(valid, ignore_index=True)
+    reject_rows = pd.concat(rejects, ignore_index=True)
+    if len(sheets) > 1 and "id_number" in valid_rows:
+        again = valid_rows["id_number"].duplicated(keep="first")
+        first = valid_rows.drop_duplicates("id_number").set_index("id_number")
+        repeated = valid_rows[again]
+        where = repeated["id_number"].map(
+            lambda number: (
+                f"（首次出现在工作表“{first.at[number, 'sheet']}”"
+                f"第{first.at[number, 'source_row']}行）"
+            )
+        )
+        moved = pd.DataFrame(
+            {
+                "source_row": repeated["source_row"],
+                "column_name": "id_number",
+                "value": repeated["id_number"].astype("string"),
+                "reason": REASON_DUPLICATE + where,
+                "sheet": repeated["sheet"],
+            }
+        )
+        valid_rows = valid_rows[~again].reset_index(drop=True)
+        reject_rows = pd.concat([reject_rows, moved], ignore_index=True)
+    return CheckedRows(valid_rows, reject_rows, warnings, rows_read, rows_summary)
+
+
+# a file dated this far outside the campaign window is taken for a typo in its name
+NAME_DATE_SLACK_DAYS = 30
+_CORRECTION_WORDS = ("更正", "修正", "更改", "订正")
+# a same-day file with at least this share of its people in an earlier one corrects it
+CORRECTION_OVERLAP = 0.5
+
+
+def name_date_warnings(delivered_on: date, campaign: Campaign, today: date) -> list[str]:
+    """A date in a file's name that cannot be a delivery date: it is kept, and said."""
+    shown = delivered_on.isoformat()
+    if delivered_on > today:
+        return [
+            f"文件名中的日期 {shown} 晚于今天（{today.isoformat()}），在该日期之前本文件不计入"
+            "参保人数；请核对文件名中的年份和日期"
+        ]
+    slack = timedelta(days=NAME_DATE_SLACK_DAYS)
+    if not campaign.window_start - slack <= delivered_on <= campaign.deadline + slack:
+        return [
+            f"文件名中的日期 {shown} 远在本次参保活动期（{campaign.window_start.isoformat()}"
+            f" 至 {campaign.deadline.isoformat()}）之外；请核对文件名中的年份和日期"
+        ]
+    return []
+
+
+def same_day_batches(
+    con: duckdb.DuckDBPyConnection,
+    kind: DeliveryKind,
+    campaign: str,
+    township: str | None,
+    delivered_on: date,
+    digest: str,
+    file_name: str,
+    valid: pd.DataFrame,
+) -> tuple[list[dict], list[str]]:
+    """Which earlier files of the same township and day this one replaces, and what to say.
+
+    A snapshot (village counts, a register) is the township as of its day: the newest file
+    of the day replaces the earlier ones. A roster is a batch of people: a second batch of the
+    day adds up, unless it corrects an earlier file (its name says 更正/修正, or at least half
+    of its people were in that file).
+    """
+    earlier = same_day_deliveries(con, campaign, township, delivered_on, digest)
+    if not earlier:
+        return [], []
+    names = "、".join(e["file_name"] for e in earlier)
+    if kind.snapshot or "id_number" not in valid:
+        return earlier, [f"{kind.label}以当日最新的文件为准：替换同日较早报送的 {names}"]
+    if any(word in file_name for word in _CORRECTION_WORDS):
+        return earlier, [f"文件名标明为更正：替换同日报送的 {names}"]
+    people = valid["id_number"].drop_duplicates()
+    replacing, notes = [], []
+    for entry in earlier:
+        shared = shared_people(con, kind.table, campaign, entry["sha256"], people)
+        counted = f"本文件 {len(people)} 人中有 {shared} 人在同日报送的 {entry['file_name']} 中"
+        if people.size and shared >= CORRECTION_OVERLAP * len(people):
+            replacing.append(entry)
+            notes.append(f"{counted}，视为对该文件的更正：替换该文件")
+        else:
+            notes.append(f"{counted}，视为同日的另一批：两批合计计入")
+    return replacing, notes
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     campaign: Campaign,
     path: Path,
     archive_dir: Path,
     known: dict[str, tuple],
+    today: date | None = None,
 ) -> FileResult:
-    """Read, check and load one file unless this exact file was loaded before."""
+    """Read, check and load one file unless this exact file was loaded before.
+
+    ``today``: the date a file's name is checked against (default: the system's date).
+    """
     kind = KINDS[campaign.input_kind]
     township = township_from_name(path.stem, campaign)
     digest = file_sha256(path) if path.is_file() else ""
@@ -315,7 +482,6 @@ def ingest_file(
             )
     except ExtractError as exc:
         return FileResult(path.name, digest, "file_error", township, error=str(exc))
-    data, summary = split_summary_rows(extract.frame)
     rules = Rules(
         township_aliases=campaign.township_aliases,
         townships=list(campaign.township_names),
@@ -323,9 +489,9 @@ def ingest_file(
         window_end=campaign.deadline,
         township=township,
     )
-    checked = kind.check(data, summary, rules)
+    checked = check_sheets(kind, extract.frame, rules)
     valid, rejects = checked.valid, checked.rejects
-    notes = list(checked.warnings)
+    notes = [*extract.skipped_sheets, *checked.warnings]
     if "id_upgraded" in valid and valid["id_upgraded"].any():
         rows = valid.loc[valid["id_upgraded"], "source_row"].astype(str).tolist()
         shown = "、".join(rows[:10]) + ("等" if len(rows) > 10 else "")
@@ -337,6 +503,12 @@ def ingest_file(
         dates = valid.get("bought_on", valid.get("paid_on"))
         has_dates = dates is not None and dates.notna().any()
         delivered_on = dates.max().date() if has_dates else campaign.window_start
+    else:
+        notes.extend(name_date_warnings(delivered_on, campaign, today or date.today()))
+    replacing, batch_notes = same_day_batches(
+        con, kind, campaign.name, township, delivered_on, digest, path.name, valid
+    )
+    notes.extend(batch_notes)
     archive_dir.mkdir(parents=True, exist_ok=True)
     archived = archive_dir / f"{digest}{path.suffix.lower()}"
     if not archived.exists():
@@ -347,10 +519,10 @@ def ingest_file(
         status="loaded",
         township=township,
         delivered_on=delivered_on,
-        rows_read=len(data),
+        rows_read=checked.rows_read,
         rows_loaded=len(valid),
-        rows_rejected=int(rejects["source_row"].nunique()),
-        rows_summary=len(summary),
+        rows_rejected=len(rejects[["sheet", "source_row"]].drop_duplicates()),
+        rows_summary=checked.rows_summary,
         warnings=[f"文件 {path.name}：{w}" for w in notes],
     )
     result.check_accounting()
@@ -374,6 +546,7 @@ def ingest_file(
         },
         valid,
         rejects.assign(value=rejects["value"].astype("string")),
+        replacing=replacing,
     )
     known[digest] = (
         township, delivered_on, result.rows_read, result.rows_loaded, result.rows_rejected,

@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import store
 from flows.config import Campaign, load_campaign
-from flows.ingest import FileResult, discover_extracts, ingest_file, known_hashes, read_base_table
+from flows.ingest import FileResult, ingest_file, known_hashes, read_base_table, survey_drop_zone
 from flows.outputs import followup_lists, headline, write_manifest, write_tables_of
 from flows.results import Results, run_results, with_units
 from flows.settings import Settings, get_settings
@@ -55,13 +55,19 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
     """Load every new extract in the drop zone, one transaction per file."""
     settings = get_settings()
     logger = get_run_logger()
-    paths = discover_extracts(settings.raw_dir / campaign.name)
+    today = default_as_of(campaign.timezone, 0)  # file names dated later are typos
+    zone = survey_drop_zone(settings.raw_dir / campaign.name)
+    paths = zone.extracts
     logger.info("发现 %d 个乡镇报送文件（%s）", len(paths), settings.raw_dir / campaign.name)
+    for entry in zone.skipped:
+        logger.info("未读取：%s", entry.reason)
     results = []
     with store.connect(settings) as con, store.transaction(con):
         known = known_hashes(con, campaign.name)
         for number, path in enumerate(paths, start=1):
-            result = ingest_file(con, campaign, path, settings.archive_dir / campaign.name, known)
+            result = ingest_file(
+                con, campaign, path, settings.archive_dir / campaign.name, known, today
+            )
             results.append(result)
             if result.status == "file_error":
                 logger.warning("[%d/%d] %s", number, len(paths), result.error)
@@ -82,7 +88,7 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
     skipped = sum(r.status == "already_loaded" for r in results)
     if skipped:
         logger.info("%d 个文件此前已入库且内容未变，本次不重复计入", skipped)
-    return results
+    return results + zone.skipped
 
 
 @task(cache_policy=NO_CACHE)

@@ -141,7 +141,7 @@ def run_results(
     )
     marts_wanted = campaign.spec.all_marts + KINDS[campaign.input_kind].marts
     marts = compute_marts(con, settings, campaign, as_of, marts_wanted, errors)
-    notes = store.delivery_notes(con, campaign.name, as_of)
+    notes = store.delivery_notes(con, campaign.name, as_of, campaign.deadline)
     store.save_snapshot(con, campaign.name, as_of)
     doc_number = None
     if circular:

@@ -143,28 +143,61 @@ def replace_bases(con: duckdb.DuckDBPyConnection, campaign: str, bases: pd.DataF
 DATA_TABLES = ("enrollments", "basic_village_counts", "basic_persons", "rejects")
 
 
+def same_day_deliveries(
+    con: duckdb.DuckDBPyConnection, campaign: str, township: str | None, day, sha256: str
+) -> list[dict]:
+    """The township's other loaded files of that day (file_name, sha256), oldest first."""
+    return [
+        {"file_name": name, "sha256": sha}
+        for sha, name in con.execute(
+            "select file_sha256, file_name from deliveries where campaign = ? and township = ?"
+            " and delivered_on = ? and status = 'loaded' and file_sha256 <> ?"
+            " order by rowid",
+            [campaign, township, day, sha256],
+        ).fetchall()
+    ]
+
+
+def shared_people(
+    con: duckdb.DuckDBPyConnection, table: str, campaign: str, sha256: str, ids: pd.Series
+) -> int:
+    """How many of ``ids`` a loaded delivery holds."""
+    con.register("incoming_ids", pd.DataFrame({"id_number": ids.astype("string")}))
+    try:
+        (count,) = con.execute(
+            f"select count(distinct id_number) from {table} where campaign = ?"
+            " and file_sha256 = ? and id_number in (select id_number from incoming_ids)",
+            [campaign, sha256],
+        ).fetchone()
+    finally:
+        con.unregister("incoming_ids")
+    return int(count)
+
+
 def load_delivery(
     con: duckdb.DuckDBPyConnection,
     table: str,
     delivery: dict,
     rows: pd.DataFrame,
     rejects: pd.DataFrame,
+    replacing: list[dict] | None = None,
 ) -> list[dict]:
-    """Load one delivery; an earlier file for the same township and day is replaced.
+    """Load one delivery, replacing the earlier deliveries ``replacing`` names (file_name,
+    sha256); by default every earlier file of the same township and day.
 
     Call it inside `transaction`: the whole run's loads commit together.
-    Returns the deliveries it replaced (file_name, sha256).
+    Returns the deliveries it replaced.
     """
     campaign = delivery["campaign"]
     try:
-        replaced = [
-            {"file_name": name, "sha256": sha}
-            for sha, name in con.execute(
-                "select file_sha256, file_name from deliveries where campaign = ? and township = ?"
-                " and delivered_on = ? and status = 'loaded' and file_sha256 <> ?",
-                [campaign, delivery["township"], delivery["delivered_on"], delivery["file_sha256"]],
-            ).fetchall()
-        ]
+        replaced = (
+            same_day_deliveries(
+                con, campaign, delivery["township"], delivery["delivered_on"],
+                delivery["file_sha256"],
+            )
+            if replacing is None
+            else replacing
+        )  # fmt: skip
         for old in (r["sha256"] for r in replaced):
             for data_table in DATA_TABLES:
                 con.execute(
@@ -195,7 +228,7 @@ def load_delivery(
         )
         con.register("incoming_rejects", rejects)
         con.execute(
-            "insert into rejects select ?, ?, source_row, column_name, value, reason"
+            "insert into rejects by name select ? as campaign, ? as file_sha256, *"
             " from incoming_rejects",
             [campaign, delivery["file_sha256"]],
         )
@@ -237,12 +270,17 @@ def circular_number(
     return doc_number
 
 
-def delivery_notes(con: duckdb.DuckDBPyConnection, campaign: str, as_of) -> list[str]:
-    """Warnings recorded with the deliveries known on the as-of date, in delivery order."""
+def delivery_notes(
+    con: duckdb.DuckDBPyConnection, campaign: str, as_of, window_end=None
+) -> list[str]:
+    """Warnings recorded with the deliveries known on the as-of date, in delivery order; and
+    those of files dated after the campaign's end (``window_end``), which no report of the
+    campaign would otherwise show: their rows never count, and the name needs correcting."""
     rows = con.execute(
         "select warnings from deliveries where campaign = ? and status = 'loaded'"
-        " and delivered_on <= ? and coalesce(warnings, '') <> ''"
+        " and (delivered_on <= ? or delivered_on > coalesce(?::date, date '9999-12-31'))"
+        " and coalesce(warnings, '') <> ''"
         " order by delivered_on, file_name",
-        [campaign, as_of],
+        [campaign, as_of, window_end],
     ).fetchall()
     return [line for (text,) in rows for line in text.split("\n")]

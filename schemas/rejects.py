@@ -8,6 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 REJECT_COLUMNS = ["source_row", "column_name", "value", "reason"]
+_ID_RUN = r"\d{14,}[\dXx]"
 Reason = str | Callable[[pd.Series], pd.Series]
 
 
@@ -69,6 +70,15 @@ def split_valid(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows with no reject, rejects by file row): a row is loaded whole or not at all."""
     bad = prepared.index.isin(rejects["index"])
+    # rows run together hold other people's identity numbers in a name: shown masked
+    masked = (
+        rejects["value"]
+        .astype("string")
+        .str.replace(_ID_RUN, lambda m: "*" * (len(m[0]) - 4) + m[0][-4:], regex=True)
+    )
+    rejects = rejects.assign(
+        value=masked.where(rejects["column_name"].ne("id_number"), rejects["value"])
+    )
     valid = prepared.loc[~bad, keep].reset_index(drop=True)
     rejects = rejects.merge(prepared[["source_row"]], left_on="index", right_index=True)
     rejects = rejects.sort_values(["source_row", "column_name"], kind="stable")

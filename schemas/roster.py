@@ -38,6 +38,15 @@ REASON_NAME_MISSING = "姓名为空"
 REASON_DATE_INVALID = "投保日期无法识别（应如 2024-10-16）"
 REASON_DATE_OUTSIDE = "投保日期不在本次参保活动期内"
 REASON_DUPLICATE = "同一人在本文件中重复出现，只计一次"
+REASON_ID_IN_NAME = (
+    "姓名中含有身份证号，疑似几行被合成了一行（如CSV中多了一个引号），请核对原文件中此行及其后几行"
+)
+REASON_ID_IN_VILLAGE = (
+    "村(居)中含有身份证号，疑似几行被合成了一行（如CSV中多了一个引号），"
+    "请核对原文件中此行及其后几行"
+)
+# 15 digits in a row: an identity number (old or new) where a name belongs
+_ID_DIGITS = r"\d{15}"
 
 
 def parse_dates(text: pd.Series) -> pd.Series:
@@ -152,6 +161,14 @@ def person_model(window_end: date) -> type[pa.DataFrameModel]:
         township: Series[pd.StringDtype] = pa.Field(nullable=False)
         township_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
         village: Series[pd.StringDtype] = pa.Field(nullable=True)
+
+        @pa.check("name", error=REASON_ID_IN_NAME)
+        def no_id_in_name(cls, names: Series[str]) -> Series[bool]:
+            return ~names.str.contains(_ID_DIGITS).fillna(False)
+
+        @pa.check("village", error=REASON_ID_IN_VILLAGE)
+        def no_id_in_village(cls, villages: Series[str]) -> Series[bool]:
+            return ~villages.str.contains(_ID_DIGITS).fillna(False)
 
         @pa.check("id_number", error=REASON_EXCEL_NUMBER)
         def not_excel_number(cls, ids: Series[str]) -> Series[bool]:

@@ -109,3 +109,10 @@ create table if not exists circulars (
 -- and the ranking it takes part in (乡镇 rank together; a type may be ranked on its own)
 alter table bases add column if not exists unit_type varchar;
 alter table bases add column if not exists rank_group varchar;
+
+-- added when every visible sheet of a workbook is read: the sheet each row came from
+-- (null for CSV; rows loaded before this hold the delivery's sheet in deliveries.sheet)
+alter table enrollments add column if not exists sheet varchar;
+alter table basic_village_counts add column if not exists sheet varchar;
+alter table basic_persons add column if not exists sheet varchar;
+alter table rejects add column if not exists sheet varchar;

@@ -8,7 +8,7 @@ deliveries as (
 select
     d.township,
     d.file_name,
-    d.sheet,
+    coalesce(r.sheet, d.sheet) as sheet,
     r.source_row,
     r.column_name,
     r.value,

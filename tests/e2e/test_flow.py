@@ -235,3 +235,24 @@ def test_people_in_two_townships_and_old_numbers_reach_the_quality_report(
     masked = conflicts["id_number"].iloc[0]
     assert masked in text and "被多个乡（镇）报送的人员" in text
     assert "15位旧身份证号已按规则转换为18位（第3行）" in text
+
+
+def test_every_entry_of_the_drop_zone_is_in_the_manifest(home, prefect_server):
+    raw = home.raw_dir / QINGLIU
+    raw.mkdir(parents=True)
+    header = "身份证号,姓名,乡镇,村居,投保日期\n"
+    person = "350423199003071232,张三,龙津镇,城关社区,2024-11-13\n"
+    (raw / "..龙津镇_2024-11-13.csv").write_text(header + person, encoding="utf-8")
+    (raw / "~$嵩溪镇_2024-11-13.xlsx").write_bytes(b"\x00lock")
+    (raw / "灵地镇_2024-11-13.pdf").write_bytes(b"%PDF-1.4")
+    (raw / "旧文件").mkdir()
+    summary = run_campaign(QINGLIU, AS_OF)
+    assert summary.status == "complete"  # Excel's lock file is not a 文件错误
+    manifest = json.loads((summary.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    entries = {e["file_name"]: e for e in manifest["inputs"]}
+    assert entries["..龙津镇_2024-11-13.csv"]["rows_loaded"] == 1
+    for name in ("~$嵩溪镇_2024-11-13.xlsx", "灵地镇_2024-11-13.pdf", "旧文件"):
+        assert entries[name]["status"] == "skipped" and entries[name]["reason"]
+    assert any("灵地镇_2024-11-13.pdf" in w for w in manifest["warnings"])
+    coverage = read_csv(summary.out_dir / "coverage.csv").set_index("township")
+    assert "文件错误" not in set(coverage["status"])

@@ -136,3 +136,58 @@ def test_parse_dates_reads_the_formats_townships_use():
     )  # fmt: skip
     assert parsed.iloc[:7].dt.date.tolist() == [date(2024, 10, 16)] * 7
     assert parsed.iloc[7:].isna().all()
+
+
+def test_a_note_in_the_first_cell_of_a_person_row_keeps_the_person():
+    frame = roster(
+        (GOOD, "张三", "龙津镇", "", "2024-10-16", ""),
+        (OTHER, "李四", "龙津镇", "", "2024-10-16", ""),
+        ("", "", "", "", "", ""),
+    )
+    frame.insert(1, "first_cell", pd.array(["1", "备注：已核实", "合计：2人"], dtype="string"))
+    data, summary = split_summary_rows(frame)
+    assert data["id_number"].tolist() == [GOOD, OTHER]
+    assert summary["source_row"].tolist() == [4]
+
+
+def test_a_note_beside_village_counts_keeps_the_village():
+    frame = pd.DataFrame(
+        [
+            ("备注：已核实", "东华村", "100", "90", "5", "2"),
+            ("合计", "", "100", "90", "5", "2"),
+            ("", "合 计", "100", "90", "5", "2"),
+        ],
+        columns=["first_cell", "village", "registered", "enrolled_local", "enrolled_elsewhere",
+                 "lapsed"],
+    ).astype("string")  # fmt: skip
+    frame.insert(0, "source_row", range(2, 5))
+    data, summary = split_summary_rows(frame)
+    assert data["village"].tolist() == ["东华村"]
+    assert summary["source_row"].tolist() == [3, 4]
+
+
+def test_a_stray_quote_that_runs_three_people_together_is_rejected(tmp_path):
+    from flows.extracts import read_extract
+    from schemas.headers import alias_lookup
+
+    third = valid_id("35042319700101123")
+    fourth = valid_id("35042319600101123")
+    path = tmp_path / "龙津镇_2024-10-20.csv"
+    path.write_text(
+        "\n".join(
+            [
+                "身份证号,姓名,乡镇,村居,投保日期",
+                f'{GOOD},"张三,龙津镇,城关社区,2024-10-16',
+                f"{OTHER},李四,龙津镇,城关社区,2024-10-16",
+                f'{third},王五",龙津镇,城关社区,2024-10-16',
+                f"{fourth},赵六,龙津镇,城关社区,2024-10-16",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    valid, rejects = check(read_extract(path, alias_lookup()).frame)
+    assert valid["name"].tolist() == ["赵六"]
+    assert valid["source_row"].tolist() == [5]  # the line it is on, after the merged lines
+    assert rejects[["source_row", "column_name"]].values.tolist() == [[2, "name"]]
+    assert "几行被合成了一行" in rejects["reason"].iloc[0]
+    assert OTHER not in rejects["value"].iloc[0] and OTHER[-4:] in rejects["value"].iloc[0]
