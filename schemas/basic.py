@@ -32,7 +32,10 @@ COUNT_LABELS = {
     "enrolled_elsewhere": "异地参保",
     "lapsed": "断缴",
 }
+# No village or community holds more people; DuckDB's integer columns hold every count below.
+MAX_VILLAGE_COUNT = 100_000_000
 REASON_NOT_COUNT = "应为非负整数"
+REASON_COUNT_TOO_LARGE = "人数超过1亿，超出一个村(居)的合理范围，请核对"
 REASON_ENROLLED_ABOVE = "本地参保与异地参保之和大于户籍人口"
 REASON_VILLAGE_MISSING = "村(居)名称为空"
 
@@ -49,14 +52,23 @@ REASON_PAID_WITHOUT_PLACE = "有缴费日期但参保地为空（或有参保地
 
 
 def parse_counts(text: pd.Series) -> pd.Series:
-    """'1,234' / '1234.0' / ' 12 ' -> integers; anything else -> NA."""
+    """'1,234' / '１，２３４' / '1234.0' / ' 12 ' -> integers; anything else -> NA.
+
+    Full-width digits and commas are the digits an official typed (NFKC, as identity numbers
+    are normalised). A number too long for any integer is kept as one beyond every bound, so
+    that the model rejects it as too large, with its text as typed beside it.
+    """
     cleaned = (
         text.astype("string")
-        .str.replace(r"[,\s，]", "", regex=True)
+        .str.normalize("NFKC")
+        .str.replace(r"[,\s]", "", regex=True)
         .str.replace(r"\.0+$", "", regex=True)
     )
-    numbers = pd.to_numeric(cleaned.where(cleaned.str.fullmatch(r"-?\d+").fillna(False)))
-    return numbers.astype("Int64")
+    integer = cleaned.str.fullmatch(r"-?[0-9]+").fillna(False)
+    too_long = integer & cleaned.str.lstrip("-").str.lstrip("0").str.len().gt(18)
+    numbers = pd.to_numeric(cleaned.where(integer & ~too_long)).astype("Int64")
+    beyond = cleaned.str.startswith("-").map({True: -(10**18), False: 10**18})
+    return numbers.mask(too_long, beyond.astype("Int64"))
 
 
 def prepare_counts(raw: pd.DataFrame) -> pd.DataFrame:
@@ -74,15 +86,19 @@ def prepare_counts(raw: pd.DataFrame) -> pd.DataFrame:
     return prepared
 
 
+def _count_field():
+    return pa.Field(nullable=False, ge=0, le=MAX_VILLAGE_COUNT)
+
+
 @functools.cache
 def counts_model() -> type[pa.DataFrameModel]:
     class VillageCountsModel(pa.DataFrameModel):
         source_row: Series[int]
         village: Series[pd.StringDtype] = pa.Field(nullable=False)
-        registered: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
-        enrolled_local: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
-        enrolled_elsewhere: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
-        lapsed: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
+        registered: Series[pd.Int64Dtype] = _count_field()
+        enrolled_local: Series[pd.Int64Dtype] = _count_field()
+        enrolled_elsewhere: Series[pd.Int64Dtype] = _count_field()
+        lapsed: Series[pd.Int64Dtype] = _count_field()
         registered_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
         enrolled_local_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
         enrolled_elsewhere_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
@@ -101,12 +117,17 @@ def counts_model() -> type[pa.DataFrameModel]:
 
 
 def validate_counts(prepared: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(valid village rows, rejects): counts must be non-negative integers within the population."""
+    """(valid village rows, rejects): counts must be non-negative integers a village can hold,
+    within its population."""
+    count_reasons = {
+        "not_nullable": REASON_NOT_COUNT,
+        "greater_than_or_equal_to(0)": REASON_NOT_COUNT,
+        f"less_than_or_equal_to({MAX_VILLAGE_COUNT})": REASON_COUNT_TOO_LARGE,
+    }
     reasons = {
         "village": {"not_nullable": REASON_VILLAGE_MISSING},
-        **{f: {"not_nullable": REASON_NOT_COUNT, "greater_than_or_equal_to(0)": REASON_NOT_COUNT}
-           for f in COUNT_FIELDS},
-    }  # fmt: skip
+        **{field: count_reasons for field in COUNT_FIELDS},
+    }
     values = {f: f"{f}_raw" for f in COUNT_FIELDS}
     failures = failure_cases(counts_model(), prepared)
     rejects = reasons_for(prepared, failures, reasons, values, frame_check_column="registered")

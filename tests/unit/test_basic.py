@@ -73,3 +73,41 @@ def test_register_rows_need_a_known_place_and_a_yes_or_no_for_last_year():
     assert reasons[4] == {"同一人在本文件中重复出现，只计一次（首次出现在第2行）"}
     assert reasons[5] == {basic.REASON_PLACE, basic.REASON_LAST_YEAR}
     assert reasons[6] == {basic.REASON_PAID_WITHOUT_PLACE}
+
+
+def test_counts_beyond_what_a_village_holds_are_rejected_not_loaded():
+    data = frame(
+        [
+            ("甲村", "100000000", "1", "0", "0"),  # the bound itself is a count
+            ("乙村", "3000000000", "1", "0", "0"),  # beyond DuckDB's integer
+            ("丙村", "100000000000000000000", "1", "0", "0"),  # beyond any machine integer
+            ("丁村", "10", "1", "0", "100000001"),
+            ("戊村", "10", "1", "0", "-100000000000000000000"),
+        ],
+        COUNT_COLUMNS,
+    )
+    valid, rejects = basic.validate_counts(basic.prepare_counts(data))
+    assert valid[["village", "registered"]].values.tolist() == [["甲村", 100_000_000]]
+    assert rejects[["source_row", "column_name", "value", "reason"]].values.tolist() == [
+        [3, "registered", "3000000000", basic.REASON_COUNT_TOO_LARGE],
+        [4, "registered", "100000000000000000000", basic.REASON_COUNT_TOO_LARGE],
+        [5, "lapsed", "100000001", basic.REASON_COUNT_TOO_LARGE],
+        [6, "lapsed", "-100000000000000000000", basic.REASON_NOT_COUNT],
+    ]
+
+
+def test_full_width_counts_are_read_as_the_digits_an_official_typed():
+    data = frame(
+        [
+            ("甲村", "１００", "９０", "５", "０"),
+            ("乙村", "１，０００", "９００", "５０", "３"),
+            ("丙村", "٣", "1", "0", "0"),  # a digit, but not one a count is written with
+        ],
+        COUNT_COLUMNS,
+    )
+    valid, rejects = basic.validate_counts(basic.prepare_counts(data))
+    assert valid[["village", *basic.COUNT_FIELDS]].values.tolist() == [
+        ["甲村", 100, 90, 5, 0],
+        ["乙村", 1000, 900, 50, 3],
+    ]
+    assert rejects[["source_row", "reason"]].values.tolist() == [[4, basic.REASON_NOT_COUNT]]
