@@ -9,6 +9,7 @@ enrollment, payment date and whether the person paid last year.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
@@ -22,6 +23,7 @@ from schemas.roster import (
     parse_dates,
     person_columns,
     person_model,
+    township_reason,
 )
 
 COUNT_FIELDS = ("registered", "enrolled_local", "enrolled_elsewhere", "lapsed")
@@ -71,11 +73,19 @@ def parse_counts(text: pd.Series) -> pd.Series:
     return numbers.mask(too_long, beyond.astype("Int64"))
 
 
-def prepare_counts(raw: pd.DataFrame) -> pd.DataFrame:
+def prepare_counts(
+    raw: pd.DataFrame, aliases: dict[str, str] | None = None, township: str | None = None
+) -> pd.DataFrame:
+    """Typed counts beside their text; each row's township from its 乡镇 cell, else `township`
+    (the one the file name gives)."""
     text = raw.astype({c: "string" for c in raw.columns if c != "source_row"})
+    blank = pd.Series(pd.NA, index=raw.index, dtype="string")
+    written = text.get("township", blank).str.replace(r"\s", "", regex=True).mask(lambda s: s == "")
     prepared = pd.DataFrame(
         {
             "source_row": raw["source_row"].astype("int64"),
+            "township": written.map(aliases or {}).astype("string").mask(written.isna(), township),
+            "township_raw": written,
             "village": text["village"].str.replace(r"\s", "", regex=True).mask(lambda s: s == ""),
         }
     )
@@ -94,6 +104,8 @@ def _count_field():
 def counts_model() -> type[pa.DataFrameModel]:
     class VillageCountsModel(pa.DataFrameModel):
         source_row: Series[int]
+        township: Series[pd.StringDtype] = pa.Field(nullable=False)
+        township_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
         village: Series[pd.StringDtype] = pa.Field(nullable=False)
         registered: Series[pd.Int64Dtype] = _count_field()
         enrolled_local: Series[pd.Int64Dtype] = _count_field()
@@ -116,22 +128,25 @@ def counts_model() -> type[pa.DataFrameModel]:
     return VillageCountsModel
 
 
-def validate_counts(prepared: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_counts(
+    prepared: pd.DataFrame, townships: Sequence[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(valid village rows, rejects): counts must be non-negative integers a village can hold,
-    within its population."""
+    within its population, of a township of the county."""
     count_reasons = {
         "not_nullable": REASON_NOT_COUNT,
         "greater_than_or_equal_to(0)": REASON_NOT_COUNT,
         f"less_than_or_equal_to({MAX_VILLAGE_COUNT})": REASON_COUNT_TOO_LARGE,
     }
     reasons = {
+        "township": {"not_nullable": lambda values: township_reason(values, list(townships))},
         "village": {"not_nullable": REASON_VILLAGE_MISSING},
         **{field: count_reasons for field in COUNT_FIELDS},
     }
-    values = {f: f"{f}_raw" for f in COUNT_FIELDS}
+    values = {"township": "township_raw", **{f: f"{f}_raw" for f in COUNT_FIELDS}}
     failures = failure_cases(counts_model(), prepared)
     rejects = reasons_for(prepared, failures, reasons, values, frame_check_column="registered")
-    return split_valid(prepared, rejects, ["source_row", "village", *COUNT_FIELDS])
+    return split_valid(prepared, rejects, ["source_row", "township", "village", *COUNT_FIELDS])
 
 
 def reconcile_total(valid: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
