@@ -85,3 +85,21 @@ def test_a_counts_file_whose_every_township_is_unknown_is_a_delivery_of_rejects(
     store.replace_bases(con, COUNTS, with_units(campaign, read_base_table(campaign).bases))
     marts = compute_marts(con, home, campaign, date(2023, 6, 3), ("mart_township_coverage",))
     assert set(marts["mart_township_coverage"]["status"]) == {"未报送"}
+
+
+def test_a_file_the_process_may_not_read_is_its_townships_file_error(con, home, monkeypatch):
+    path = write(home.raw_dir / "桃城镇_2023-06-03_村级汇总.csv", COUNTS_HEADER, "桃东社区,1,1,0,0")
+    opened = Path.open
+
+    def denied(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", denied)
+    result = ingest(con, home, path)
+    assert (result.status, result.township) == ("file_error", "桃城镇")
+    assert result.error == (
+        "文件 桃城镇_2023-06-03_村级汇总.csv 无法读取："
+        "没有读取权限（请检查文件权限，或文件是否正被其他程序占用）"
+    )
