@@ -160,19 +160,26 @@ def _read_csv(path: Path, header: HeaderRule) -> tuple[pd.DataFrame, str, int]:
     )
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
     header_index, mapping = _find_header(rows, header, path.name)
-    # Blank lines are kept so that row numbers match what the township sees.
-    read = lambda enc: pd.read_csv(  # noqa: E731
-        path,
-        sep=delimiter,
-        encoding=enc,
-        dtype=str,
-        header=None,
-        skiprows=header_index + 1,
-        keep_default_na=False,
-        skip_blank_lines=False,
-        usecols=sorted({0, *mapping}),
-        engine="c",
-    )
+    columns = sorted({0, *mapping})
+
+    def read(enc: str) -> pd.DataFrame:
+        try:
+            # Blank lines are kept so that row numbers match what the township sees.
+            return pd.read_csv(
+                path,
+                sep=delimiter,
+                encoding=enc,
+                dtype=str,
+                header=None,
+                skiprows=header_index + 1,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                usecols=columns,
+                engine="c",
+            )
+        except pd.errors.EmptyDataError:  # the header alone ("nothing sold today"): no rows
+            return pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
+
     try:
         raw = read(encoding)
     except UnicodeDecodeError:
@@ -226,6 +233,8 @@ def _read_workbook(
 
 
 def _drop_blank(raw: pd.DataFrame) -> pd.DataFrame:
+    if raw.empty:  # a header and nothing under it: a delivery of no rows
+        return raw.astype({column: "string" for column in raw.columns.drop("source_row")})
     values = raw.drop(columns="source_row").astype("string").fillna("")
     blank = values.apply(lambda col: col.str.fullmatch(r"\s*")).all(axis=1)
     out = raw.loc[~blank].reset_index(drop=True)

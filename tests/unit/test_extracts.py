@@ -113,6 +113,29 @@ def test_a_file_the_process_may_not_open_is_named_with_a_chinese_reason(tmp_path
     )
 
 
+@pytest.mark.parametrize("title", [False, True])
+@pytest.mark.parametrize(("encoding", "sep"), [("utf-8-sig", ","), ("gbk", "\t")])
+def test_a_header_without_rows_is_a_file_of_no_rows(tmp_path, encoding, sep, title):
+    lines = (["2025年龙津镇参保花名册"] if title else []) + [
+        sep.join(["身份证号", "姓名", "乡镇", "投保日期"])
+    ]
+    path = tmp_path / "g.csv"
+    path.write_bytes("\r\n".join(lines).encode(encoding))
+    extract = read_extract(path, LOOKUP)
+    assert extract.frame.empty
+    assert {"source_row", "id_number", "name", "township", "bought_on"} <= set(extract.frame)
+
+
+def test_a_workbook_header_without_rows_is_a_file_of_no_rows(tmp_path):
+    path = tmp_path / "h.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("花名册").write_row(0, 0, ["身份证号", "姓名", "乡镇", "投保日期"])
+    book.close()
+    extract = read_extract(path, LOOKUP)
+    assert extract.frame.empty
+    assert {"source_row", "id_number", "name", "township", "bought_on"} <= set(extract.frame)
+
+
 def test_header_aliases_map_to_canonical_columns():
     headers = ["序号", "身份证", " 姓 名 ", "所属乡镇", "行政村", "缴费日期", "缴费方式"]
     assert map_headers(headers, LOOKUP) == {

@@ -103,3 +103,28 @@ def test_a_file_the_process_may_not_read_is_its_townships_file_error(con, home, 
         "文件 桃城镇_2023-06-03_村级汇总.csv 无法读取："
         "没有读取权限（请检查文件权限，或文件是否正被其他程序占用）"
     )
+
+
+@pytest.mark.parametrize(
+    ("campaign", "file_name", "header"),
+    [
+        (COUNTS, "桃城镇_2023-06-03_村级汇总.csv", COUNTS_HEADER),
+        (
+            "yongchun_2023_basic_register",
+            "桃城镇_2023-06-03_花名册.csv",
+            "身份证号,姓名,乡镇,村(居),险种,参保地,缴费日期,上年是否缴费",
+        ),
+        ("qingliu_2025_puhui", "龙津镇_2024-11-13.csv", "身份证号,姓名,乡镇,投保日期"),
+    ],
+)
+def test_a_header_without_rows_is_a_delivery_of_no_rows(con, home, campaign, file_name, header):
+    path = write(home.raw_dir / file_name, header)  # "nothing sold today"
+    result = ingest(con, home, path, campaign)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == (
+        "loaded",
+        0,
+        0,
+        0,
+    )
+    assert result.township == file_name.split("_")[0]
+    assert con.execute("select count(*) from deliveries").fetchone() == (1,)
