@@ -1,7 +1,7 @@
 """End to end: runs with no valid rows at all still write every document, nobody ranked.
 
-The first day (no files yet), one empty file, every row rejected: for village counts, a
-person register and a 惠民保 roster alike.
+The first day (no files yet), one empty file, a header without rows ("nothing sold today"),
+every row rejected: for village counts, a person register and a 惠民保 roster alike.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ CAMPAIGNS = {
         "12345,张三,龙津镇,2024-10-16",
     ),
 }
-SCENARIOS = ("no_files", "empty_file", "every_row_rejected")
+SCENARIOS = ("no_files", "empty_file", "header_only", "every_row_rejected")
 
 
 def read_csv(path):
@@ -54,6 +54,8 @@ def test_a_run_without_one_valid_row_writes_every_document(
     raw.mkdir(parents=True)
     if scenario == "empty_file":
         (raw / file_name).write_bytes(b"")
+    elif scenario == "header_only":
+        (raw / file_name).write_text(f"{header}\n", encoding="utf-8")
     elif scenario == "every_row_rejected":
         (raw / file_name).write_text(f"{header}\n{bad_row}\n{bad_row}\n", encoding="utf-8")
 
@@ -67,7 +69,12 @@ def test_a_run_without_one_valid_row_writes_every_document(
     townships = coverage[~coverage["township"].isin(["", "合计"])].set_index("township")
     first = "龙津镇" if campaign == QINGLIU else "桃城"
     assert (townships.drop(index=first)["status"] == "未报送").all()
-    expected = {"no_files": "未报送", "empty_file": "文件错误", "every_row_rejected": "已报送"}
+    expected = {
+        "no_files": "未报送",
+        "empty_file": "文件错误",
+        "header_only": "已报送",
+        "every_row_rejected": "已报送",
+    }
     assert townships.loc[first, "status"] == expected[scenario]
     assert (townships["enrolled"].astype(int) == 0).all()
     assert (townships.drop(index=first)["rank"] == "").all()  # nobody ranked on nothing
@@ -75,7 +82,37 @@ def test_a_run_without_one_valid_row_writes_every_document(
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["inputs"]:
         assert entry["rows_read"] == entry["rows_loaded"] + entry["rows_rejected"]
+    if scenario == "header_only":
+        assert [(e["status"], e["rows_read"]) for e in manifest["inputs"]] == [("loaded", 0)]
     if scenario == "every_row_rejected":
         assert [(e["rows_read"], e["rows_rejected"]) for e in manifest["inputs"]] == [(2, 2)]
         assert len(read_csv(out / "rejects.csv")) >= 2
     assert "未报送" in squeeze(pdf_text(out / "排名表.pdf"))
+
+
+def test_counts_files_that_name_their_township_only_in_a_column(home, prefect_server):
+    raw = home.raw_dir / "yongchun_2023_basic"
+    raw.mkdir(parents=True)
+    header = "乡镇,村(居),户籍人口,本地参保,异地参保,断缴"
+    (raw / "村级汇总_2023-06-03.csv").write_text(
+        f"{header}\n桃城镇,桃东社区,1200,1100,50,3\n桃城,桃西社区,800,700,50,3\n", encoding="utf-8"
+    )
+    (raw / "汇总表_2023-06-03.csv").write_text(
+        f"{header}\n桃成镇,东关村,3000000000,１００,0,0\n", encoding="utf-8"
+    )
+
+    summary = run_campaign("yongchun_2023_basic", date(2023, 6, 3), circular=True)
+
+    assert summary.status == "complete"
+    coverage = read_csv(summary.out_dir / "coverage.csv")
+    townships = coverage[~coverage["township"].isin(["", "合计"])].set_index("township")
+    assert townships.loc["桃城", ["status", "registered", "enrolled"]].tolist() == [
+        "已报送",
+        "2000",
+        "1900",
+    ]
+    assert (townships.drop(index="桃城")["status"] == "未报送").all()
+    quality = squeeze(pdf_text(summary.out_dir / "数据质量.pdf"))
+    # the file of no known township: its rows set aside under no township's name
+    assert "乡镇不明：剔除2条" in quality and "是否为“桃城镇”" in quality
+    assert "None" not in quality
