@@ -14,11 +14,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+import python_calamine
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from schemas.headers import CANONICAL_LABELS, ROSTER_REQUIRED, map_headers
@@ -52,11 +54,43 @@ class Extract:
 
 
 def file_sha256(path: Path) -> str:
+    """The file's content hash; a file the process may not open is an ExtractError."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise unreadable(path, exc) from exc
     return digest.hexdigest()
+
+
+def unreadable(path: Path, exc: BaseException) -> ExtractError:
+    """What the system or a parser said, as one Chinese line naming the file.
+
+    Officials act on the reason; the library's own (English) words stay in the traceback
+    chained to it, for whoever maintains the pipeline.
+    """
+    kind = "XLS" if path.suffix.lower() == ".xls" else "XLSX"
+    if isinstance(exc, PermissionError):
+        reason = "没有读取权限（请检查文件权限，或文件是否正被其他程序占用）"
+    elif isinstance(exc, FileNotFoundError):
+        reason = "文件不存在（可能在读取时被移走或改名）"
+    elif isinstance(exc, OSError):
+        reason = "系统无法读取该文件（磁盘或网络共享出错），请稍后重试"
+    elif isinstance(exc, UnicodeDecodeError):
+        reason = "编码无法识别（应为 UTF-8 或 GBK）"
+    elif isinstance(exc, pd.errors.EmptyDataError):
+        reason = "文件中没有内容"
+    elif isinstance(exc, pd.errors.ParserError | csv.Error):
+        reason = "CSV 格式有误（如引号未闭合，或某行的列数与表头不符），请检查后重新报送"
+    elif isinstance(exc, python_calamine.PasswordError):
+        reason = f"{kind} 文件设有密码，请取消密码后重新报送"
+    elif isinstance(exc, zipfile.BadZipFile | python_calamine.CalamineError):  # ZipError too
+        reason = f"不是有效的 {kind} 文件（可能已损坏或实为其他格式）"
+    else:
+        reason = "文件已损坏或格式无法识别，请重新导出后报送"
+    return ExtractError(f"文件 {path.name} 无法读取：{reason}")
 
 
 def read_extract(
@@ -88,7 +122,7 @@ def read_extract(
     except ExtractError:
         raise
     except Exception as exc:  # any parser failure is a file the township must resend
-        raise ExtractError(f"文件 {path.name} 无法读取：{type(exc).__name__}: {exc}") from exc
+        raise unreadable(path, exc) from exc
     return Extract(path, frame, sheet_name, encoding, header_row, skipped)
 
 
@@ -133,19 +167,26 @@ def _read_csv(path: Path, header: HeaderRule) -> tuple[pd.DataFrame, str, int]:
     )
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
     header_index, mapping = _find_header(rows, header, path.name)
-    # Blank lines are kept so that row numbers match what the township sees.
-    read = lambda enc: pd.read_csv(  # noqa: E731
-        path,
-        sep=delimiter,
-        encoding=enc,
-        dtype=str,
-        header=None,
-        skiprows=header_index + 1,
-        keep_default_na=False,
-        skip_blank_lines=False,
-        usecols=sorted({0, *mapping}),
-        engine="c",
-    )
+    columns = sorted({0, *mapping})
+
+    def read(enc: str) -> pd.DataFrame:
+        try:
+            # Blank lines are kept so that row numbers match what the township sees.
+            return pd.read_csv(
+                path,
+                sep=delimiter,
+                encoding=enc,
+                dtype=str,
+                header=None,
+                skiprows=header_index + 1,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                usecols=columns,
+                engine="c",
+            )
+        except pd.errors.EmptyDataError:  # the header alone ("nothing sold today"): no rows
+            return pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
+
     try:
         raw = read(encoding)
     except UnicodeDecodeError:
@@ -242,6 +283,8 @@ def _sheet_frame(
 
 
 def _drop_blank(raw: pd.DataFrame) -> pd.DataFrame:
+    if raw.empty:  # a header and nothing under it: a delivery of no rows
+        return raw.astype({column: "string" for column in raw.columns.drop("source_row")})
     values = raw.drop(columns="source_row").astype("string").fillna("")
     blank = values.apply(lambda col: col.str.fullmatch(r"\s*")).all(axis=1)
     out = raw.loc[~blank].reset_index(drop=True)

@@ -461,7 +461,10 @@ def ingest_file(
     """
     kind = KINDS[campaign.input_kind]
     township = township_from_name(path.stem, campaign)
-    digest = file_sha256(path) if path.is_file() else ""
+    try:
+        digest = file_sha256(path)
+    except ExtractError as exc:  # not even openable: nothing to compare, nothing to archive
+        return FileResult(path.name, "", "file_error", township, error=str(exc))
     if digest in known:  # the same bytes again: nothing to read, nothing counted twice
         township, delivered_on, read, loaded, rejected, summary = known[digest]
         return FileResult(

@@ -173,8 +173,8 @@ def shape_results(
 ) -> Results:
     """Marts as documents read them: levels as columns, the county as one dict."""
     for frame in marts.values():
-        if "township" in frame:
-            frame["township"] = frame["township"].map(campaign.display_name)
+        if "township" in frame:  # rejects of a file of no known township have none
+            frame["township"] = frame["township"].map(campaign.display_name, na_action="ignore")
     levels = campaign.levels
     by_level = widen_levels(marts["mart_township_levels"], levels, LEVEL_VALUES)
     coverage = marts["mart_township_progress"].merge(by_level, on="township", how="left")

@@ -9,6 +9,7 @@ enrollment, payment date and whether the person paid last year.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
@@ -22,6 +23,7 @@ from schemas.roster import (
     parse_dates,
     person_columns,
     person_model,
+    township_reason,
 )
 
 COUNT_FIELDS = ("registered", "enrolled_local", "enrolled_elsewhere", "lapsed")
@@ -32,7 +34,10 @@ COUNT_LABELS = {
     "enrolled_elsewhere": "异地参保",
     "lapsed": "断缴",
 }
+# No village or community holds more people; DuckDB's integer columns hold every count below.
+MAX_VILLAGE_COUNT = 100_000_000
 REASON_NOT_COUNT = "应为非负整数"
+REASON_COUNT_TOO_LARGE = "人数超过1亿，超出一个村(居)的合理范围，请核对"
 REASON_ENROLLED_ABOVE = "本地参保与异地参保之和大于户籍人口"
 REASON_VILLAGE_MISSING = "村(居)名称为空"
 
@@ -49,21 +54,38 @@ REASON_PAID_WITHOUT_PLACE = "有缴费日期但参保地为空（或有参保地
 
 
 def parse_counts(text: pd.Series) -> pd.Series:
-    """'1,234' / '1234.0' / ' 12 ' -> integers; anything else -> NA."""
+    """'1,234' / '１，２３４' / '1234.0' / ' 12 ' -> integers; anything else -> NA.
+
+    Full-width digits and commas are the digits an official typed (NFKC, as identity numbers
+    are normalised). A number too long for any integer is kept as one beyond every bound, so
+    that the model rejects it as too large, with its text as typed beside it.
+    """
     cleaned = (
         text.astype("string")
-        .str.replace(r"[,\s，]", "", regex=True)
+        .str.normalize("NFKC")
+        .str.replace(r"[,\s]", "", regex=True)
         .str.replace(r"\.0+$", "", regex=True)
     )
-    numbers = pd.to_numeric(cleaned.where(cleaned.str.fullmatch(r"-?\d+").fillna(False)))
-    return numbers.astype("Int64")
+    integer = cleaned.str.fullmatch(r"-?[0-9]+").fillna(False)
+    too_long = integer & cleaned.str.lstrip("-").str.lstrip("0").str.len().gt(18)
+    numbers = pd.to_numeric(cleaned.where(integer & ~too_long)).astype("Int64")
+    beyond = cleaned.str.startswith("-").map({True: -(10**18), False: 10**18})
+    return numbers.mask(too_long, beyond.astype("Int64"))
 
 
-def prepare_counts(raw: pd.DataFrame) -> pd.DataFrame:
+def prepare_counts(
+    raw: pd.DataFrame, aliases: dict[str, str] | None = None, township: str | None = None
+) -> pd.DataFrame:
+    """Typed counts beside their text; each row's township from its 乡镇 cell, else `township`
+    (the one the file name gives)."""
     text = raw.astype({c: "string" for c in raw.columns if c != "source_row"})
+    blank = pd.Series(pd.NA, index=raw.index, dtype="string")
+    written = text.get("township", blank).str.replace(r"\s", "", regex=True).mask(lambda s: s == "")
     prepared = pd.DataFrame(
         {
             "source_row": raw["source_row"].astype("int64"),
+            "township": written.map(aliases or {}).astype("string").mask(written.isna(), township),
+            "township_raw": written,
             "village": text["village"].str.replace(r"\s", "", regex=True).mask(lambda s: s == ""),
         }
     )
@@ -74,15 +96,21 @@ def prepare_counts(raw: pd.DataFrame) -> pd.DataFrame:
     return prepared
 
 
+def _count_field():
+    return pa.Field(nullable=False, ge=0, le=MAX_VILLAGE_COUNT)
+
+
 @functools.cache
 def counts_model() -> type[pa.DataFrameModel]:
     class VillageCountsModel(pa.DataFrameModel):
         source_row: Series[int]
+        township: Series[pd.StringDtype] = pa.Field(nullable=False)
+        township_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
         village: Series[pd.StringDtype] = pa.Field(nullable=False)
-        registered: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
-        enrolled_local: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
-        enrolled_elsewhere: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
-        lapsed: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
+        registered: Series[pd.Int64Dtype] = _count_field()
+        enrolled_local: Series[pd.Int64Dtype] = _count_field()
+        enrolled_elsewhere: Series[pd.Int64Dtype] = _count_field()
+        lapsed: Series[pd.Int64Dtype] = _count_field()
         registered_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
         enrolled_local_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
         enrolled_elsewhere_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
@@ -100,17 +128,25 @@ def counts_model() -> type[pa.DataFrameModel]:
     return VillageCountsModel
 
 
-def validate_counts(prepared: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(valid village rows, rejects): counts must be non-negative integers within the population."""
+def validate_counts(
+    prepared: pd.DataFrame, townships: Sequence[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(valid village rows, rejects): counts must be non-negative integers a village can hold,
+    within its population, of a township of the county."""
+    count_reasons = {
+        "not_nullable": REASON_NOT_COUNT,
+        "greater_than_or_equal_to(0)": REASON_NOT_COUNT,
+        f"less_than_or_equal_to({MAX_VILLAGE_COUNT})": REASON_COUNT_TOO_LARGE,
+    }
     reasons = {
+        "township": {"not_nullable": lambda values: township_reason(values, list(townships))},
         "village": {"not_nullable": REASON_VILLAGE_MISSING},
-        **{f: {"not_nullable": REASON_NOT_COUNT, "greater_than_or_equal_to(0)": REASON_NOT_COUNT}
-           for f in COUNT_FIELDS},
-    }  # fmt: skip
-    values = {f: f"{f}_raw" for f in COUNT_FIELDS}
+        **{field: count_reasons for field in COUNT_FIELDS},
+    }
+    values = {"township": "township_raw", **{f: f"{f}_raw" for f in COUNT_FIELDS}}
     failures = failure_cases(counts_model(), prepared)
     rejects = reasons_for(prepared, failures, reasons, values, frame_check_column="registered")
-    return split_valid(prepared, rejects, ["source_row", "village", *COUNT_FIELDS])
+    return split_valid(prepared, rejects, ["source_row", "township", "village", *COUNT_FIELDS])
 
 
 def reconcile_total(valid: pd.DataFrame, summary: pd.DataFrame) -> list[str]:

@@ -68,8 +68,8 @@ def _check_roster(data: pd.DataFrame, summary: pd.DataFrame, rules: Rules) -> Ch
 
 
 def _check_counts(data: pd.DataFrame, summary: pd.DataFrame, rules: Rules) -> CheckResult:
-    valid, rejects = basic.validate_counts(basic.prepare_counts(data))
-    valid.insert(1, "township", rules.township)
+    prepared = basic.prepare_counts(data, rules.township_aliases, rules.township)
+    valid, rejects = basic.validate_counts(prepared, rules.townships)
     return CheckResult(valid, rejects, basic.reconcile_total(valid, summary))
 
 

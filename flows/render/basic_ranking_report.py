@@ -59,7 +59,8 @@ def basic_ranking_context(campaign: Campaign, as_of: datetime.date, results: Res
         row["below"] = row["township"] in below
     rows = context["rows"]
     county_line = {"rate": county_rate, "label": "全县", "rate_label": format_percent(county_rate)}
-    rates = [row["rate"] for row in rows if row["reported"]] + [county_rate or 0.0]
+    # a township whose file held no valid row is ranked but has no rate: no bar to fit
+    rates = [row["rate"] for row in rows if row["rate"] is not None] + [county_rate or 0.0]
     # Rates sit close together (90%-97%): start the axis at a 5-point mark below the lowest.
     axis_min = max(0.0, math.floor((min(rates) - 0.01) * 20) / 20)
     chart = chart_geometry(

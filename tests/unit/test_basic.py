@@ -14,6 +14,11 @@ def frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
 COUNT_COLUMNS = ["village", "registered", "enrolled_local", "enrolled_elsewhere", "lapsed"]
 
 
+def check_counts(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A counts file of 桃城镇, the township its file name gives."""
+    return basic.validate_counts(basic.prepare_counts(data, township="桃城镇"), ["桃城镇"])
+
+
 def test_village_counts_accept_thousands_separators_and_reject_what_cannot_be_counted():
     data = frame(
         [
@@ -25,7 +30,7 @@ def test_village_counts_accept_thousands_separators_and_reject_what_cannot_be_co
         ],
         COUNT_COLUMNS,
     )
-    valid, rejects = basic.validate_counts(basic.prepare_counts(data))
+    valid, rejects = check_counts(data)
     assert valid[["village", "registered"]].values.tolist() == [["甲村", 1000]]
     assert rejects[["source_row", "column_name", "reason"]].values.tolist() == [
         [3, "registered", basic.REASON_ENROLLED_ABOVE],
@@ -38,7 +43,7 @@ def test_village_counts_accept_thousands_separators_and_reject_what_cannot_be_co
 def test_a_wrong_total_row_is_reported_with_both_values():
     data = frame([("甲村", "100", "90", "5", "1"), ("乙村", "50", "40", "5", "2")], COUNT_COLUMNS)
     summary = frame([("合计", "150", "131", "10", "3")], COUNT_COLUMNS)
-    valid, _ = basic.validate_counts(basic.prepare_counts(data))
+    valid, _ = check_counts(data)
     assert basic.reconcile_total(valid, summary) == [
         "第2行合计的本地参保为 131，各行之和为 130，以各行之和为准"
     ]
@@ -98,3 +103,67 @@ def test_a_row_of_another_township_in_a_townships_register_is_set_aside():
         aliases, ["桃城镇", "五里街镇"], date(2022, 9, 1), date(2023, 6, 30), None
     ))  # fmt: skip
     assert county_wide.valid["township"].tolist() == ["桃城镇", "五里街镇"]
+
+
+def test_counts_beyond_what_a_village_holds_are_rejected_not_loaded():
+    data = frame(
+        [
+            ("甲村", "100000000", "1", "0", "0"),  # the bound itself is a count
+            ("乙村", "3000000000", "1", "0", "0"),  # beyond DuckDB's integer
+            ("丙村", "100000000000000000000", "1", "0", "0"),  # beyond any machine integer
+            ("丁村", "10", "1", "0", "100000001"),
+            ("戊村", "10", "1", "0", "-100000000000000000000"),
+        ],
+        COUNT_COLUMNS,
+    )
+    valid, rejects = check_counts(data)
+    assert valid[["village", "registered"]].values.tolist() == [["甲村", 100_000_000]]
+    assert rejects[["source_row", "column_name", "value", "reason"]].values.tolist() == [
+        [3, "registered", "3000000000", basic.REASON_COUNT_TOO_LARGE],
+        [4, "registered", "100000000000000000000", basic.REASON_COUNT_TOO_LARGE],
+        [5, "lapsed", "100000001", basic.REASON_COUNT_TOO_LARGE],
+        [6, "lapsed", "-100000000000000000000", basic.REASON_NOT_COUNT],
+    ]
+
+
+def test_full_width_counts_are_read_as_the_digits_an_official_typed():
+    data = frame(
+        [
+            ("甲村", "１００", "９０", "５", "０"),
+            ("乙村", "１，０００", "９００", "５０", "３"),
+            ("丙村", "٣", "1", "0", "0"),  # a digit, but not one a count is written with
+        ],
+        COUNT_COLUMNS,
+    )
+    valid, rejects = check_counts(data)
+    assert valid[["village", *basic.COUNT_FIELDS]].values.tolist() == [
+        ["甲村", 100, 90, 5, 0],
+        ["乙村", 1000, 900, 50, 3],
+    ]
+    assert rejects[["source_row", "reason"]].values.tolist() == [[4, basic.REASON_NOT_COUNT]]
+
+
+def test_a_township_column_names_each_row_where_the_file_name_does_not():
+    data = frame(
+        [
+            ("桃城镇", "甲村", "100", "90", "5", "1"),
+            ("桃城", "乙村", "50", "40", "5", "2"),
+            ("桃成镇", "丙村", "50", "40", "5", "2"),
+            ("", "丁村", "50", "40", "5", "2"),
+        ],
+        ["township", *COUNT_COLUMNS],
+    )
+    aliases = {"桃城": "桃城镇", "桃城镇": "桃城镇"}
+    prepared = basic.prepare_counts(data, aliases)
+    valid, rejects = basic.validate_counts(prepared, ["桃城镇", "五里街镇"])
+    assert valid[["township", "village"]].values.tolist() == [
+        ["桃城镇", "甲村"],
+        ["桃城镇", "乙村"],
+    ]
+    assert rejects[["source_row", "column_name", "value", "reason"]].values.tolist() == [
+        [4, "township", "桃成镇", "乡镇“桃成镇”不在本县乡镇名录中，是否为“桃城镇”？"],
+        [5, "township", pd.NA, "乡镇为空"],
+    ]
+    # a blank cell falls back on the township the file name gives
+    by_name = basic.validate_counts(basic.prepare_counts(data, aliases, "桃城镇"), ["桃城镇"])[0]
+    assert by_name["township"].tolist() == ["桃城镇", "桃城镇", "桃城镇"]

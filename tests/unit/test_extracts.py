@@ -5,7 +5,7 @@ import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.extracts import ExtractError, read_extract
+from flows.extracts import ExtractError, file_sha256, read_extract
 from schemas.headers import ROSTER_HEADERS, alias_lookup, map_headers, normalize_header
 
 LOOKUP = alias_lookup()
@@ -71,11 +71,69 @@ def test_unreadable_files_raise_extract_error(tmp_path, content):
         read_extract(path, LOOKUP)
 
 
-def test_corrupt_xlsx_raises_extract_error(tmp_path):
-    path = tmp_path / "e.xlsx"
-    path.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(ExtractError, match=r"e\.xlsx 无法读取"):
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        (
+            "e.xlsx",
+            b"PK\x03\x04 not really a zip",
+            "不是有效的 XLSX 文件（可能已损坏或实为其他格式）",
+        ),
+        ("e.xlsx", "身份证号,姓名\n".encode(), "不是有效的 XLSX 文件（可能已损坏或实为其他格式）"),
+        (
+            "e.xls",
+            b"<html>an export named .xls</html>",
+            "不是有效的 XLS 文件（可能已损坏或实为其他格式）",
+        ),
+        (
+            "e.csv",
+            '身份证号,姓名,乡镇,投保日期\n1,"张三,龙津镇,2024-10-16\n'.encode(),
+            "CSV 格式有误（如引号未闭合，或某行的列数与表头不符），请检查后重新报送",
+        ),
+    ],
+)
+def test_a_file_no_library_can_parse_is_named_with_a_chinese_reason(
+    tmp_path, name, content, reason
+):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ExtractError) as caught:
         read_extract(path, LOOKUP)
+    assert str(caught.value) == f"文件 {name} 无法读取：{reason}"
+
+
+def test_a_file_the_process_may_not_open_is_named_with_a_chinese_reason(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "f.csv", ["身份证号", "姓名", "乡镇", "投保日期"], "utf-8")
+    denied = PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr(Path, "open", lambda self, *args, **kwargs: (_ for _ in ()).throw(denied))
+    with pytest.raises(ExtractError) as caught:
+        file_sha256(path)
+    assert str(caught.value) == (
+        "文件 f.csv 无法读取：没有读取权限（请检查文件权限，或文件是否正被其他程序占用）"
+    )
+
+
+@pytest.mark.parametrize("title", [False, True])
+@pytest.mark.parametrize(("encoding", "sep"), [("utf-8-sig", ","), ("gbk", "\t")])
+def test_a_header_without_rows_is_a_file_of_no_rows(tmp_path, encoding, sep, title):
+    lines = (["2025年龙津镇参保花名册"] if title else []) + [
+        sep.join(["身份证号", "姓名", "乡镇", "投保日期"])
+    ]
+    path = tmp_path / "g.csv"
+    path.write_bytes("\r\n".join(lines).encode(encoding))
+    extract = read_extract(path, LOOKUP)
+    assert extract.frame.empty
+    assert {"source_row", "id_number", "name", "township", "bought_on"} <= set(extract.frame)
+
+
+def test_a_workbook_header_without_rows_is_a_file_of_no_rows(tmp_path):
+    path = tmp_path / "h.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("花名册").write_row(0, 0, ["身份证号", "姓名", "乡镇", "投保日期"])
+    book.close()
+    extract = read_extract(path, LOOKUP)
+    assert extract.frame.empty
+    assert {"source_row", "id_number", "name", "township", "bought_on"} <= set(extract.frame)
 
 
 def test_header_aliases_map_to_canonical_columns():

@@ -35,7 +35,10 @@ coverage as (
         coalesce(s.lapsed, 0) as lapsed,
         case
             when t.township in (select township from file_errors) then '文件错误'
-            when t.township not in (select township from deliveries) then '未报送'
+            -- a delivery of no known township (every row rejected) makes nobody 已报送
+            when t.township not in (
+                select township from deliveries where township is not null
+            ) then '未报送'
             else '已报送'
         end as status
     from townships as t
