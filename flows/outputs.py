@@ -14,7 +14,7 @@ import pandas as pd
 
 from flows.excel import Sheet, write_workbook
 from flows.ingest import FileResult
-from schemas.headers import CANONICAL_LABELS
+from flows.masking import lines_for_people, mask_id, mask_name
 
 if TYPE_CHECKING:
     from flows.config import Campaign
@@ -38,14 +38,6 @@ def headline(as_of: date, county: dict) -> str:
     if "unenrolled" in county:
         text += f"，未参保 {county['unenrolled']} 人"
     return text
-
-
-def mask_id(value: object) -> str:
-    """First 6 and last 4 characters of an identity number; the rest hidden."""
-    text = "" if value is None or pd.isna(value) else str(value)
-    if len(text) <= 10:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -80,16 +72,6 @@ def write_coverage_csv(campaign: Campaign, results: Results, out_dir: Path, as_o
 def write_targets_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
     """targets.csv: the 任务表 as data, a target column per level, 合计 row last."""
     return _write_csv(results.targets, out_dir / "targets.csv")
-
-
-def rejects_for_people(rejects: pd.DataFrame) -> pd.DataFrame:
-    """Rejected rows as a township reads them: Chinese column labels, identity numbers masked."""
-    frame = rejects.copy()
-    is_id = frame["column_name"] == "id_number"
-    frame.loc[is_id, "value"] = frame.loc[is_id, "value"].map(mask_id)
-    frame["column"] = frame["column_name"].map(CANONICAL_LABELS).fillna(frame["column_name"])
-    frame = frame.rename(columns={"file_name": "file", "source_row": "row"})
-    return frame[["township", "file", "sheet", "row", "column", "value", "reason"]]
 
 
 def write_rejects_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
@@ -141,21 +123,6 @@ def write_quality_workbook(
 MASK_NOTE = "身份证号只显示前6位和后4位；行号为原文件中的行号（含标题行）。"
 
 
-def mask_name(value: object) -> str:
-    """Surname kept, the rest hidden: 张三丰 -> 张**."""
-    text = "" if value is None or pd.isna(value) else str(value)
-    return text[:1] + "*" * (len(text) - 1)
-
-
-def conflicts_for_people(conflicts: pd.DataFrame) -> pd.DataFrame:
-    """People reported by several townships, masked: each township sees where they counted."""
-    return conflicts.assign(
-        id_number=conflicts["id_number"].map(mask_id),
-        name=conflicts["name"].map(mask_name),
-        bought_on=pd.to_datetime(conflicts["bought_on"]).dt.strftime("%Y-%m-%d"),
-    )
-
-
 def write_conflicts_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
     return _write_csv(results.conflicts, out_dir / "conflicts.csv")
 
@@ -188,7 +155,7 @@ def write_manifest(
             {"file": p.name, "sha256": sha256_of(p), "bytes": p.stat().st_size} for p in outputs
         ],
         "step_seconds": {k: round(v, 3) for k, v in step_seconds.items()},
-        "warnings": warnings,
+        "warnings": lines_for_people(warnings),
     }
     path = out_dir / "manifest.json"
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

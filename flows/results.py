@@ -14,7 +14,7 @@ import pandas as pd
 
 from flows import store
 from flows.config import Campaign, TargetLevel
-from flows.outputs import conflicts_for_people, rejects_for_people
+from flows.masking import conflicts_for_people, lines_for_people, mask_text, rejects_for_people
 from flows.settings import Settings
 from schemas.kinds import KINDS
 
@@ -203,8 +203,9 @@ def shape_results(
         targets=targets_wide,
         county=county,
         mentions=mentions,
-        file_errors=file_errors,
+        # what documents quote from files and warnings: identity numbers and names masked
+        file_errors=[{**error, "error": mask_text(error.get("error"))} for error in file_errors],
         doc_number=doc_number,
-        notes=notes,
-        base_notes=base_notes,
+        notes=lines_for_people(notes),
+        base_notes=lines_for_people(base_notes),
     )
