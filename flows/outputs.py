@@ -40,7 +40,24 @@ def headline(as_of: date, county: dict) -> str:
     return text
 
 
+# A text cell starting with one of these is a formula to Excel (OWASP "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """A text cell Excel would run as a formula, prefixed with ' so that it shows as typed;
+    numbers (negative ones too) and other text unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    text_columns = [
+        c for c in frame.columns if frame[c].dtype == object or frame[c].dtype == "string"
+    ]
+    if text_columns:
+        frame = frame.assign(**{c: frame[c].map(neutralise_formula) for c in text_columns})
     # BOM so that Excel on a county office PC opens the UTF-8 file correctly
     frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
