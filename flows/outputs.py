@@ -187,14 +187,17 @@ def write_villages_csv(campaign: Campaign, results: Results, out_dir: Path, as_o
     return _write_csv(frame, out_dir / "villages.csv")
 
 
-def followup_lists(followup: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per township, the masked people to visit, village by village; each sees only its own."""
+def followup_lists(followup: pd.DataFrame, names: str = "surname") -> dict[str, pd.DataFrame]:
+    """Per township, the people to visit, village by village; each sees only its own.
+    Identity numbers masked; names masked to the surname, or shown whole when the campaign
+    file says ``[followup] names = "full"`` (a village's own door-to-door list)."""
+    show_name = mask_name if names == "surname" else (lambda name: "" if pd.isna(name) else name)
     masked = pd.DataFrame(
         {
             "township": followup["township"],
             "village": followup["village"],
             "id_masked": followup["id_number"].map(mask_id),
-            "name_masked": followup["name"].map(mask_name),
+            "name_masked": followup["name"].map(show_name),
             "status": followup["status"],
             "last_year": followup["last_year"],
         }
@@ -292,7 +295,7 @@ def write_followup_workbooks(
     campaign: Campaign, results: Results, out_dir: Path, as_of: date
 ) -> list[Path]:
     """随访名单_<乡镇>.xlsx for every township with people to visit."""
-    lists = followup_lists(results.marts["mart_followup"])
+    lists = followup_lists(results.marts["mart_followup"], campaign.followup_names)
     return [
         write_followup_workbook(township, people, out_dir / "随访名单", as_of)
         for township, people in lists.items()

@@ -13,6 +13,7 @@ from flows.masking import (
     mask_value,
     rejects_for_people,
 )
+from flows.outputs import followup_lists
 
 ID = "350423196007278106"
 
@@ -101,3 +102,27 @@ def test_conflicts_for_people_masks_id_and_name():
     )
     shown = conflicts_for_people(conflicts).to_csv()
     assert ID not in shown and "林涛芳" not in shown
+
+
+FOLLOWUP = pd.DataFrame(
+    {
+        "township": ["桃城镇", "桃城镇"],
+        "village": ["洋上村", "洋上村"],
+        "id_number": [ID, "35042319600727810X"],
+        "name": ["林涛芳", "欧阳娜娜"],
+        "status": ["未参保", "断缴"],
+        "last_year": ["未缴费", "已缴费"],
+    }
+)
+
+
+def test_followup_lists_mask_names_to_the_surname_by_default():
+    people = followup_lists(FOLLOWUP)["桃城镇"]
+    assert people["name_masked"].tolist() == ["林**", "欧***"]
+    assert people["id_masked"].tolist() == ["350423********8106", "350423********810X"]
+
+
+def test_followup_lists_show_full_names_when_the_campaign_says_so():
+    people = followup_lists(FOLLOWUP, names="full")["桃城镇"]
+    assert people["name_masked"].tolist() == ["林涛芳", "欧阳娜娜"]
+    assert people["id_masked"].tolist() == ["350423********8106", "350423********810X"]
