@@ -151,6 +151,14 @@ def rejects_for_people(rejects: pd.DataFrame) -> pd.DataFrame:
     return frame[["township", "file", "sheet", "row", "column", "value", "reason"]]
 
 
+def reject_summary_for_people(summary: pd.DataFrame) -> pd.DataFrame:
+    """Counts by township and reason: column labels in Chinese, any quoted text masked."""
+    return summary.assign(
+        column=summary["column_name"].map(CANONICAL_LABELS).fillna(summary["column_name"]),
+        reason=summary["reason"].map(mask_text),
+    )
+
+
 def conflicts_for_people(conflicts: pd.DataFrame) -> pd.DataFrame:
     """People reported by several townships, masked: each township sees where they counted."""
     return conflicts.assign(

@@ -137,7 +137,7 @@ def write_quality_workbook(
     )
 
 
-MASK_NOTE = "身份证号只显示前6位和后4位；行号为原文件中的行号（含标题行）。"
+MASK_NOTE = "身份证号只显示前6位和后4位，姓名只显示姓；行号为原文件中的行号（含标题行）。"
 
 
 def write_conflicts_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
