@@ -65,3 +65,24 @@ def results_with_rejects(rejects: pd.DataFrame, warnings: str = "") -> Results:
                     ),
                 )
         return run_results(con, settings, campaign, AS_OF, circular=False, base_notes=[])
+
+
+def many_rejects(count: int) -> pd.DataFrame:
+    """``count`` rejected cells spread over the townships, of a few kinds, each quoting an
+    identity number or a name as real rejects do."""
+    numbers = pd.Series(range(count))
+    ids = "350423" + (19600101 + numbers % 9000).astype(str) + (numbers % 1000).map("{:03d}".format)
+    kinds = numbers % 3
+    values = ids.where(kinds != 1, "林涛" + (numbers % 7).map("芳娜婷瑶萱琪薇".__getitem__))
+    reasons = pd.Series("身份证号应为18位（前17位为数字，最后一位为数字或X）", index=numbers.index)
+    reasons = reasons.where(kinds != 1, "乡镇“" + values + "”不在本县乡镇名录中")
+    reasons = reasons.where(kinds != 2, "身份证号校验位错误（最后一位与前17位不符），请核对号码")
+    return pd.DataFrame(
+        {
+            "township": numbers.map(lambda i: TOWNSHIPS[i % len(TOWNSHIPS)]),
+            "source_row": numbers + 2,
+            "column_name": kinds.map({0: "id_number", 1: "township", 2: "id_number"}),
+            "value": values,
+            "reason": reasons,
+        }
+    )
