@@ -29,6 +29,7 @@ COMMON_MARTS = (
     "mart_trend",
     "mart_circular_mentions",
     "mart_rejects",
+    "mart_reject_summary",
     "mart_delivery_quality",
 )
 

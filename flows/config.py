@@ -21,6 +21,7 @@ from flows.settings import Settings
 INPUT_KINDS = ("roster", "counts", "register")
 ROUNDING_RULES = ("ceil", "half_up", "floor")
 TOTAL_RULES = ("sum_of_townships", "from_total_base")
+FOLLOWUP_NAMES = ("surname", "full")  # how 随访名单 show names: 张** or the full name
 UNIT_TYPES = ("乡镇", "街道", "管委会", "县直单位")
 TOWNSHIP_GROUP = "乡镇"  # the ranking every unit takes part in unless its type ranks apart
 _LEVEL_KEY = re.compile(r"[a-z][a-z0-9_]*")
@@ -95,6 +96,9 @@ class Campaign:
     requirements: tuple[str, ...]
     top_count: int
     top_unenrolled: int
+    # 随访名单 names: "surname" (张**) or "full" for a village's own door-to-door list; the
+    # identity number stays masked, and files that leave the bureau are masked regardless
+    followup_names: str = "surname"
 
     @property
     def spec(self) -> CampaignKind:
@@ -291,6 +295,12 @@ def _build(
     schedule = raw.get("schedule", {})
     columns = raw.get("columns", {})
     circular = raw.get("circular", {})
+    followup_names = raw.get("followup", {}).get("names", "surname")
+    if followup_names not in FOLLOWUP_NAMES:
+        problems.append(
+            f"随访名单姓名显示方式 [followup] names = “{followup_names}” 无效，"
+            f"应为 {' | '.join(FOLLOWUP_NAMES)}（surname：只显示姓；full：显示全名）"
+        )
     if problems:
         return None
     return Campaign(
@@ -333,4 +343,5 @@ def _build(
         requirements=tuple(circular.get("requirements", [])),
         top_count=int(circular.get("top_count", 3)),
         top_unenrolled=int(circular.get("top_unenrolled", 3)),
+        followup_names=followup_names,
     )

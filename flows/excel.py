@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -30,10 +31,28 @@ def display_width(value: object) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def write_cell(ws, row: int, col: int, value: object, fmt) -> None:
+    """Numbers and dates as such, every other value as text: ``ws.write`` would turn a
+    township's "=HYPERLINK(...)" into a live formula (formula injection)."""
+    if hasattr(value, "item") and not isinstance(value, datetime.date):
+        value = value.item()  # numpy scalars
+    if isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float | Decimal):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, datetime.date):
+        ws.write_datetime(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
 def write_workbook(path: Path, sheets: list[Sheet], *, as_of: datetime.date) -> Path:
-    """One workbook, one formatted sheet per frame."""
+    """One workbook, one formatted sheet per frame.
+
+    Written row by row in xlsxwriter's constant_memory mode: each row goes to disk as it is
+    written, so that 200,000 rejected rows take seconds and little memory."""
     partial = path.with_name(path.name + ".part")
-    book = xlsxwriter.Workbook(str(partial), {"nan_inf_to_errors": True})
+    book = xlsxwriter.Workbook(str(partial), {"nan_inf_to_errors": True, "constant_memory": True})
     book.set_properties({"created": datetime.datetime.combine(as_of, datetime.time())})
     header = book.add_format(
         {"bold": True, "bg_color": "#DDE6F0", "border": 1, "align": "center", "valign": "vcenter",
@@ -46,27 +65,27 @@ def write_workbook(path: Path, sheets: list[Sheet], *, as_of: datetime.date) -> 
         ws = book.add_worksheet(sheet.name)
         top = 0
         if sheet.title:
-            ws.write(0, 0, sheet.title, title_format)
+            ws.write_string(0, 0, sheet.title, title_format)
             top = 2
         columns = list(sheet.frame.columns)
-        ws.write_row(top, 0, columns, header)
+        formats = [percent if name in sheet.percent_columns else cell for name in columns]
         for col, name in enumerate(columns):
-            values = sheet.frame[name]
-            fmt = percent if name in sheet.percent_columns else cell
-            for row, value in enumerate(values.tolist(), start=top + 1):
-                if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-                    ws.write_blank(row, col, None, fmt)
-                elif hasattr(value, "item"):
-                    ws.write(row, col, value.item(), fmt)
-                else:
-                    ws.write(row, col, value, fmt)
-            widest = max([display_width(name), *(display_width(v) for v in values.head(2000))])
+            ws.write_string(top, col, str(name), header)
+            widest = max(
+                [display_width(name), *(display_width(v) for v in sheet.frame[name].head(2000))]
+            )
             ws.set_column(col, col, min(max(widest + 2, 6), 60))
+        for row, values in enumerate(sheet.frame.itertuples(index=False, name=None), start=top + 1):
+            for col, value in enumerate(values):
+                if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+                    ws.write_blank(row, col, None, formats[col])
+                else:
+                    write_cell(ws, row, col, value, formats[col])
         ws.freeze_panes(top + 1, 0)
         if len(sheet.frame):
             ws.autofilter(top, 0, top + len(sheet.frame), len(columns) - 1)
         for offset, note in enumerate(sheet.notes, start=top + len(sheet.frame) + 2):
-            ws.write(offset, 0, note)
+            ws.write_string(offset, 0, note)
     book.close()
     partial.replace(path)
     return path

@@ -14,7 +14,7 @@ import pandas as pd
 
 from flows.excel import Sheet, write_workbook
 from flows.ingest import FileResult
-from schemas.headers import CANONICAL_LABELS
+from flows.masking import lines_for_people, mask_id, mask_name
 
 if TYPE_CHECKING:
     from flows.config import Campaign
@@ -40,15 +40,24 @@ def headline(as_of: date, county: dict) -> str:
     return text
 
 
-def mask_id(value: object) -> str:
-    """First 6 and last 4 characters of an identity number; the rest hidden."""
-    text = "" if value is None or pd.isna(value) else str(value)
-    if len(text) <= 10:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+# A text cell starting with one of these is a formula to Excel (OWASP "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """A text cell Excel would run as a formula, prefixed with ' so that it shows as typed;
+    numbers (negative ones too) and other text unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    text_columns = [
+        c for c in frame.columns if frame[c].dtype == object or frame[c].dtype == "string"
+    ]
+    if text_columns:
+        frame = frame.assign(**{c: frame[c].map(neutralise_formula) for c in text_columns})
     # BOM so that Excel on a county office PC opens the UTF-8 file correctly
     frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
@@ -80,16 +89,6 @@ def write_coverage_csv(campaign: Campaign, results: Results, out_dir: Path, as_o
 def write_targets_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
     """targets.csv: the 任务表 as data, a target column per level, 合计 row last."""
     return _write_csv(results.targets, out_dir / "targets.csv")
-
-
-def rejects_for_people(rejects: pd.DataFrame) -> pd.DataFrame:
-    """Rejected rows as a township reads them: Chinese column labels, identity numbers masked."""
-    frame = rejects.copy()
-    is_id = frame["column_name"] == "id_number"
-    frame.loc[is_id, "value"] = frame.loc[is_id, "value"].map(mask_id)
-    frame["column"] = frame["column_name"].map(CANONICAL_LABELS).fillna(frame["column_name"])
-    frame = frame.rename(columns={"file_name": "file", "source_row": "row"})
-    return frame[["township", "file", "sheet", "row", "column", "value", "reason"]]
 
 
 def write_rejects_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
@@ -138,22 +137,7 @@ def write_quality_workbook(
     )
 
 
-MASK_NOTE = "身份证号只显示前6位和后4位；行号为原文件中的行号（含标题行）。"
-
-
-def mask_name(value: object) -> str:
-    """Surname kept, the rest hidden: 张三丰 -> 张**."""
-    text = "" if value is None or pd.isna(value) else str(value)
-    return text[:1] + "*" * (len(text) - 1)
-
-
-def conflicts_for_people(conflicts: pd.DataFrame) -> pd.DataFrame:
-    """People reported by several townships, masked: each township sees where they counted."""
-    return conflicts.assign(
-        id_number=conflicts["id_number"].map(mask_id),
-        name=conflicts["name"].map(mask_name),
-        bought_on=pd.to_datetime(conflicts["bought_on"]).dt.strftime("%Y-%m-%d"),
-    )
+MASK_NOTE = "身份证号只显示前6位和后4位，姓名只显示姓；行号为原文件中的行号（含标题行）。"
 
 
 def write_conflicts_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
@@ -188,7 +172,7 @@ def write_manifest(
             {"file": p.name, "sha256": sha256_of(p), "bytes": p.stat().st_size} for p in outputs
         ],
         "step_seconds": {k: round(v, 3) for k, v in step_seconds.items()},
-        "warnings": warnings,
+        "warnings": lines_for_people(warnings),
     }
     path = out_dir / "manifest.json"
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -203,14 +187,17 @@ def write_villages_csv(campaign: Campaign, results: Results, out_dir: Path, as_o
     return _write_csv(frame, out_dir / "villages.csv")
 
 
-def followup_lists(followup: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per township, the masked people to visit, village by village; each sees only its own."""
+def followup_lists(followup: pd.DataFrame, names: str = "surname") -> dict[str, pd.DataFrame]:
+    """Per township, the people to visit, village by village; each sees only its own.
+    Identity numbers masked; names masked to the surname, or shown whole when the campaign
+    file says ``[followup] names = "full"`` (a village's own door-to-door list)."""
+    show_name = mask_name if names == "surname" else (lambda name: "" if pd.isna(name) else name)
     masked = pd.DataFrame(
         {
             "township": followup["township"],
             "village": followup["village"],
             "id_masked": followup["id_number"].map(mask_id),
-            "name_masked": followup["name"].map(mask_name),
+            "name_masked": followup["name"].map(show_name),
             "status": followup["status"],
             "last_year": followup["last_year"],
         }
@@ -308,7 +295,7 @@ def write_followup_workbooks(
     campaign: Campaign, results: Results, out_dir: Path, as_of: date
 ) -> list[Path]:
     """随访名单_<乡镇>.xlsx for every township with people to visit."""
-    lists = followup_lists(results.marts["mart_followup"])
+    lists = followup_lists(results.marts["mart_followup"], campaign.followup_names)
     return [
         write_followup_workbook(township, people, out_dir / "随访名单", as_of)
         for township, people in lists.items()

@@ -126,7 +126,7 @@ def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path
     paths = render.render_documents(campaign, as_of, results, out_dir, settings)
     followups = []
     if "mart_followup" in results.marts:
-        lists = followup_lists(results.marts["mart_followup"])
+        lists = followup_lists(results.marts["mart_followup"], campaign.followup_names)
         logger = get_run_logger()
         for number, path in enumerate(
             render.render_followup_lists(campaign, as_of, lists, out_dir / "随访名单", settings),

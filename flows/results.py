@@ -8,13 +8,20 @@ documents and CSV files show them as columns named after the level keys
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import duckdb
 import pandas as pd
 
 from flows import store
 from flows.config import Campaign, TargetLevel
-from flows.outputs import conflicts_for_people, rejects_for_people
+from flows.masking import (
+    conflicts_for_people,
+    lines_for_people,
+    mask_text,
+    reject_summary_for_people,
+    rejects_for_people,
+)
 from flows.settings import Settings
 from schemas.kinds import KINDS
 
@@ -111,10 +118,16 @@ class Results:
             return None
         return conflicts_for_people(self.marts["mart_conflicts"])
 
-    @property
+    @cached_property
     def rejects(self) -> pd.DataFrame:
-        """Rejected rows as people read them: labels in Chinese, identity numbers masked."""
+        """Rejected rows as people read them: labels in Chinese, personal data masked
+        (computed once: every CSV, workbook and document prints this same frame)."""
         return rejects_for_people(self.marts["mart_rejects"])
+
+    @cached_property
+    def reject_summary(self) -> pd.DataFrame:
+        """mart_reject_summary as people read it: column labels in Chinese, reasons masked."""
+        return reject_summary_for_people(self.marts["mart_reject_summary"])
 
 
 def run_results(
@@ -203,8 +216,9 @@ def shape_results(
         targets=targets_wide,
         county=county,
         mentions=mentions,
-        file_errors=file_errors,
+        # what documents quote from files and warnings: identity numbers and names masked
+        file_errors=[{**error, "error": mask_text(error.get("error"))} for error in file_errors],
         doc_number=doc_number,
-        notes=notes,
-        base_notes=base_notes,
+        notes=lines_for_people(notes),
+        base_notes=lines_for_people(base_notes),
     )

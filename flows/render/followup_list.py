@@ -24,8 +24,8 @@ FOLLOWUP_NAME_MAX = 4  # characters that fit one tab column; longer masked names
 def followup_line(number: int, person: dict) -> str:
     """One person as tab-separated fields: 序号, 姓名, 身份证号, 状态, 上年缴费情况."""
     name = str(person["name_masked"])
-    if len(name) > FOLLOWUP_NAME_MAX:
-        name = name[0] + "*" * (FOLLOWUP_NAME_MAX - 1)
+    if len(name) > FOLLOWUP_NAME_MAX:  # a masked name stays masked; a full one is cut
+        name = name[0] + "*" * (FOLLOWUP_NAME_MAX - 1) if "*" in name else name[:FOLLOWUP_NAME_MAX]
     fields = [str(number), name, person["id_masked"], person["status"], person["last_year"]]
     return "\t".join(str(field).replace("\t", " ") for field in fields)
 

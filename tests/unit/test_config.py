@@ -30,6 +30,10 @@ def campaigns(tmp_path, monkeypatch):
         (('kind = "puhui"', 'kind = "other"'), "活动类型 kind = “other” 无效"),
         (("[window]", "[windw]"), "缺少必填项 window"),
         (("[campaign]", "[campaign"), "格式有误"),
+        (
+            ("[office]", '[followup]\nnames = "all"\n\n[office]'),
+            "随访名单姓名显示方式.*names = “all” 无效",
+        ),
     ],
 )
 def test_config_mistakes_are_named(campaigns, edit, message):
@@ -128,3 +132,16 @@ def test_unit_and_level_mistakes_are_named(campaigns, edit, message):
     with pytest.raises(CampaignError) as raised:
         load_campaign("c", get_settings())
     assert any(message in problem for problem in raised.value.problems), raised.value.problems
+
+
+def test_followup_names_default_to_the_surname_and_can_be_full(campaigns):
+    register = (PROJECT_ROOT / "campaigns" / "yongchun_2023_basic_register.toml").read_text("utf-8")
+    assert 'names = "surname"' in register
+    (campaigns / "r.toml").write_text(register, encoding="utf-8")
+    assert load_campaign("r", get_settings()).followup_names == "surname"
+    (campaigns / "f.toml").write_text(
+        register.replace('names = "surname"', 'names = "full"'), "utf-8"
+    )
+    assert load_campaign("f", get_settings()).followup_names == "full"
+    (campaigns / "q.toml").write_text(QINGLIU, encoding="utf-8")
+    assert load_campaign("q", get_settings()).followup_names == "surname"
