@@ -28,6 +28,15 @@ def _as_of(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
 
 
+def _campaign_name(text: str) -> str:
+    from flows.config import CampaignError, check_campaign_name
+
+    try:
+        return check_campaign_name(text)
+    except CampaignError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class ChineseArgumentParser(argparse.ArgumentParser):
     """Command-line mistakes in one Chinese line, exit code 2 like every usage error."""
 
@@ -41,7 +50,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="立即运行一次参保活动")
-    run.add_argument("campaign", help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）")
+    run.add_argument(
+        "campaign", type=_campaign_name, help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）"
+    )
     run.add_argument("--as-of", type=_as_of, help="统计截止日期 YYYY-MM-DD（默认今天）")
     run.add_argument(
         "--circular",
@@ -52,9 +63,11 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check", help="检查活动配置、乡镇名录和基数表（不运行），无误时列出任务表"
     )
-    check.add_argument("campaign", help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）")
+    check.add_argument(
+        "campaign", type=_campaign_name, help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）"
+    )
     serve = sub.add_parser("serve", help="按配置的时间表每晚自动运行，直到停止")
-    serve.add_argument("campaign")
+    serve.add_argument("campaign", type=_campaign_name)
     demo = sub.add_parser("demo", help="生成演示数据并运行（默认：清流县普惠医联保）")
     demo.add_argument("campaign", nargs="?", default=DEFAULT_DEMO, choices=list(DEMOS))
     demo.add_argument("--as-of", type=_as_of, help="统计截止日期（默认为演示数据的日期）")
@@ -82,6 +95,7 @@ def check(campaign_name: str, settings) -> int:
 
 def report(summary) -> int:
     from flows.outputs import headline
+    from flows.text import one_line
 
     print(f"{summary.campaign}：{headline(summary.as_of, summary.county)}。")
     print(f"结果：{summary.out_dir}")
@@ -89,7 +103,8 @@ def report(summary) -> int:
         print(f"通报：{summary.doc_number}")
     failed = [f for f in summary.files if f.status == "file_error"]
     for f in failed:  # one line per file: which file, why, and what it means for the run
-        fail(f"{f.error}；该文件未计入，其余乡镇已正常统计，本次结果不完整", EXIT_PARTIAL)
+        error = one_line(f.error or "")
+        fail(f"{error}；该文件未计入，其余乡镇已正常统计，本次结果不完整", EXIT_PARTIAL)
     return EXIT_PARTIAL if failed else EXIT_OK
 
 

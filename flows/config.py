@@ -17,6 +17,7 @@ import pandas as pd
 
 from flows.campaign_kinds import CAMPAIGN_KINDS, CampaignKind
 from flows.settings import Settings
+from flows.text import one_line
 
 INPUT_KINDS = ("roster", "counts", "register")
 ROUNDING_RULES = ("ceil", "half_up", "floor")
@@ -24,6 +25,8 @@ TOTAL_RULES = ("sum_of_townships", "from_total_base")
 UNIT_TYPES = ("乡镇", "街道", "管委会", "县直单位")
 TOWNSHIP_GROUP = "乡镇"  # the ranking every unit takes part in unless its type ranks apart
 _LEVEL_KEY = re.compile(r"[a-z][a-z0-9_]*")
+# a campaign is named by its file in campaigns/: a name, never a path (../x, a/b, /x)
+_CAMPAIGN_NAME = re.compile(r"\w[\w-]*")
 
 
 class CampaignError(Exception):
@@ -126,6 +129,17 @@ class Campaign:
         return township.removesuffix("镇").removesuffix("乡")
 
 
+def check_campaign_name(name: str) -> str:
+    """The name itself, or CampaignError: letters, digits, _ and - only, so that
+    campaigns/<name>.toml and data/out/<name>/ stay inside their folders."""
+    if not _CAMPAIGN_NAME.fullmatch(name):
+        raise CampaignError(
+            f"参保活动名称“{one_line(name)}”无效：只能包含字母、数字、下划线（_）和连字符（-），"
+            "即 campaigns/ 下配置文件名（不含 .toml）"
+        )
+    return name
+
+
 def available_campaigns(settings: Settings) -> list[str]:
     return sorted(p.stem for p in settings.campaigns_dir.glob("*.toml"))
 
@@ -134,6 +148,7 @@ def load_campaign(name: str, settings: Settings) -> Campaign:
     """Read campaigns/<name>.toml and the township list it points to.
 
     Every problem found is reported at once (CampaignError.problems), one line each."""
+    check_campaign_name(name)
     path = settings.campaigns_dir / f"{name}.toml"
     if not path.is_file():
         known = "、".join(available_campaigns(settings)) or "无"

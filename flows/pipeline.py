@@ -19,6 +19,7 @@ from flows.ingest import FileResult, discover_extracts, ingest_file, known_hashe
 from flows.outputs import followup_lists, headline, write_manifest, write_tables_of
 from flows.results import Results, run_results, with_units
 from flows.settings import Settings, get_settings
+from flows.text import one_line
 
 
 @dataclass
@@ -64,21 +65,23 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
             result = ingest_file(con, campaign, path, settings.archive_dir / campaign.name, known)
             results.append(result)
             if result.status == "file_error":
-                logger.warning("[%d/%d] %s", number, len(paths), result.error)
+                logger.warning("[%d/%d] %s", number, len(paths), one_line(result.error or ""))
             elif result.status == "loaded":
-                replaced = "".join(f"，替换此前文件 {r['file_name']}" for r in result.replaced)
+                replaced = "".join(
+                    f"，替换此前文件 {one_line(r['file_name'])}" for r in result.replaced
+                )
                 logger.info(
                     "[%d/%d] %s：读取 %d 行，入库 %d 行，剔除 %d 行%s",
                     number,
                     len(paths),
-                    path.name,
+                    one_line(path.name),
                     result.rows_read,
                     result.rows_loaded,
                     result.rows_rejected,
                     replaced,
                 )
                 for warning in result.warnings:
-                    logger.warning(warning)
+                    logger.warning(one_line(warning))
     skipped = sum(r.status == "already_loaded" for r in results)
     if skipped:
         logger.info("%d 个文件此前已入库且内容未变，本次不重复计入", skipped)

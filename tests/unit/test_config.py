@@ -128,3 +128,37 @@ def test_unit_and_level_mistakes_are_named(campaigns, edit, message):
     with pytest.raises(CampaignError) as raised:
         load_campaign("c", get_settings())
     assert any(message in problem for problem in raised.value.problems), raised.value.problems
+
+
+@pytest.mark.parametrize("name", ["../campaigns/x", "a/b", "/tmp/x", "x.toml", "a\nb", ""])
+def test_campaign_names_are_names_not_paths(campaigns, capsys, name):
+    (campaigns / "x.toml").write_text(QINGLIU, encoding="utf-8")
+    for command in ("run", "check", "serve"):
+        with pytest.raises(SystemExit) as stopped:
+            main([command, name])
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "参保活动名称" in err[0] and "只能包含字母、数字" in err[0], err
+    with pytest.raises(CampaignError, match="参保活动名称"):
+        load_campaign(name, get_settings())
+    assert not (campaigns / "data").exists()
+
+
+def test_a_file_name_with_a_line_break_is_reported_on_one_line(capsys):
+    from datetime import date
+    from pathlib import Path
+
+    from flows.cli import report
+    from flows.ingest import FileResult
+    from flows.pipeline import RunSummary
+
+    broken = FileResult(
+        "龙津镇\n_2024-11-13.csv", "0" * 64, "file_error", "龙津镇",
+        error="文件 龙津镇\n_2024-11-13.csv 无法读取：不是表格\r",
+    )  # fmt: skip
+    county = {"enrolled": 0, "rate": 0.0}
+    summary = RunSummary("c", date(2024, 11, 13), Path("out"), "partial", [broken], county)
+    assert report(summary) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("错误：文件 龙津镇\\n_2024-11-13.csv 无法读取：不是表格\\r；")
