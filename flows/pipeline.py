@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 
 from flows import store
 from flows.config import Campaign, load_campaign
@@ -161,7 +162,19 @@ def run_campaign(
     """One run of a campaign for one as-of date (default: today in the campaign's time zone).
 
     A circular (通报) is issued on the days the campaign's cadence calls for, or when asked.
+    Runs on one database take turns: a run waits for the one before it (store.run_lock).
     """
+    try:
+        with store.run_lock(get_settings(), on_wait=get_run_logger().warning):
+            return run_steps(campaign_name, as_of, days_back, circular)
+    except store.RunBusy as busy:
+        return Failed(message=str(busy))  # one line for the official, not a traceback
+
+
+def run_steps(
+    campaign_name: str, as_of: date | None, days_back: int, circular: bool | None
+) -> RunSummary:
+    """The flow's tasks in order, each timed for the manifest."""
     clock: dict[str, float] = {}
 
     def timed(step: str, fn, *args):

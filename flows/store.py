@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,6 +94,53 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+class RunBusy(Exception):
+    """Another run held the database for longer than a run waits; the message is Chinese."""
+
+
+@contextmanager
+def run_lock(settings: Settings, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """One run at a time on a database: a lock file beside it (data/canbao.lock), held for
+    the whole run. A second run waits for the first, saying so through ``on_wait``, at most
+    settings.run_lock_wait seconds, then gives up with RunBusy.
+
+    DuckDB lets one process write a database file; without the lock a second run failed
+    with DuckDB's own English error. The operating system releases the lock of a process
+    that dies, so a killed run never leaves it behind."""
+    path = Path(settings.database).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="ascii") as lock:
+        deadline = time.monotonic() + settings.run_lock_wait
+        said = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip() or "未知"
+                if time.monotonic() >= deadline:
+                    raise RunBusy(
+                        f"另一次运行（PID {holder}）等待 {settings.run_lock_wait:g} 秒后仍未结束，"
+                        "本次未运行；请在其结束后重新运行"
+                    ) from None
+                if not said:
+                    on_wait(
+                        f"另一次运行正在进行（PID {holder}），等待其结束"
+                        f"（最多 {settings.run_lock_wait:g} 秒）……"
+                    )
+                    said = True
+                time.sleep(0.5)
+        try:
+            lock.seek(0)
+            lock.truncate()
+            lock.write(str(os.getpid()))
+            lock.flush()
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:
