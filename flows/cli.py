@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
+import threading
 from datetime import date, timedelta
 
 from demo import DEFAULT_DEMO, DEMOS
+from flows.text import one_line
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -95,7 +98,6 @@ def check(campaign_name: str, settings) -> int:
 
 def report(summary) -> int:
     from flows.outputs import headline
-    from flows.text import one_line
 
     print(f"{summary.campaign}：{headline(summary.as_of, summary.county)}。")
     print(f"结果：{summary.out_dir}")
@@ -138,6 +140,8 @@ def serve(campaign, settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     quiet_prefect()
+    if args.command != "check" and threading.current_thread() is threading.main_thread():
+        stop_on_sigterm()
     from flows.config import CampaignError, load_campaign
     from flows.ingest import read_base_table
     from flows.settings import get_settings
@@ -177,13 +181,52 @@ def main(argv: list[str] | None = None) -> int:
         dates = [args.as_of]
         circular = True if args.command == "demo" else args.circular
     code = EXIT_OK
-    for as_of in dates:
-        try:
-            summary = run_campaign(campaign.name, as_of, circular=circular)
-        except Exception as exc:  # the flow has logged the details already
-            return fail(f"运行失败：{exc}", EXIT_PARTIAL)
-        code = max(code, report(summary))
+    try:
+        with prefect_api(settings):
+            for as_of in dates:
+                try:
+                    summary = run_campaign(campaign.name, as_of, circular=circular)
+                except Exception as exc:  # the flow has logged the details already
+                    return fail(f"运行失败：{one_line(str(exc))}", EXIT_PARTIAL)
+                code = max(code, report(summary))
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM: the run's loads are rolled back
+        return fail("运行已中止，本次结果不完整", EXIT_PARTIAL)
     return code
+
+
+@contextlib.contextmanager
+def prefect_api(settings):
+    """Prefect's API for the runs of this command: the one configured (PREFECT_API_URL), or
+    a temporary server that ends with canbao, however canbao ends."""
+    from flows.serve import temporary_server
+
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with (
+        temporary_server(settings.home / "data" / "prefect" / "run-server.log") as api,
+        temporary_settings({PREFECT_API_URL: api}),  # Prefect read its settings at import
+    ):
+        try:
+            yield
+        finally:  # the last logs and events reach the server before it stops
+            from prefect.events.worker import EventsWorker
+            from prefect.logging.handlers import APILogWorker
+
+            APILogWorker.drain_all(timeout=5)
+            EventsWorker.drain_all(timeout=5)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (kill, systemd, a scheduler's timeout) stops canbao as Ctrl+C does, so that
+    the Prefect server is stopped, open transactions roll back and the lock is released."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 if __name__ == "__main__":
