@@ -198,13 +198,13 @@ def main(argv: list[str] | None = None) -> int:
 def prefect_api(settings):
     """Prefect's API for the runs of this command: the one configured (PREFECT_API_URL), or
     a temporary server that ends with canbao, however canbao ends."""
-    from flows.serve import temporary_server
-
-    if os.environ.get("PREFECT_API_URL"):
-        yield
-        return
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from flows.serve import temporary_server
+
+    if PREFECT_API_URL.value():  # from the environment or the Prefect profile
+        yield
+        return
     with (
         temporary_server(settings.home / "data" / "prefect" / "run-server.log") as api,
         temporary_settings({PREFECT_API_URL: api}),  # Prefect read its settings at import
