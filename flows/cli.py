@@ -112,10 +112,15 @@ def report(summary) -> int:
 
 def serve(campaign, settings) -> int:
     """Run the campaign on its schedule until stopped (Ctrl+C)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     from flows.serve import prefect_server
 
-    with prefect_server(settings.home / "data" / "prefect") as api:
-        os.environ["PREFECT_API_URL"] = api
+    with (
+        prefect_server(settings.home / "data" / "prefect") as api,
+        temporary_settings({PREFECT_API_URL: api}),  # Prefect read its settings at import
+    ):
+        os.environ["PREFECT_API_URL"] = api  # for the runs' own processes
         from prefect.schedules import Cron
 
         from flows.pipeline import run_campaign
