@@ -156,9 +156,14 @@ def check_campaign_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class Key:
-    label: str
-    kind: str  # text | code | codes | texts | int | date | choice | rate | file | cron | timezone
-    required: bool = False  # | tables (a list of tables, their keys in ``items``) | mapping
+    """One key of a section. ``kind``: text, code (a 6-digit division code), codes, texts
+    (lists), int (from ``minimum``), date (a TOML date, not a string, not a date-time),
+    choice (one of ``choices``), rate, file (exists and readable), cron, timezone, mapping
+    (name → list of texts), or tables (a list of tables, their keys in ``items``)."""
+
+    label: str  # the key's name in Chinese, for messages
+    kind: str
+    required: bool = False
     default: object = None
     choices: tuple[str, ...] = ()
     minimum: int | None = None
