@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
+import threading
 from datetime import date, timedelta
 
 from demo import DEFAULT_DEMO, DEMOS
+from flows.text import one_line
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -28,6 +31,15 @@ def _as_of(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
 
 
+def _campaign_name(text: str) -> str:
+    from flows.config import CampaignError, check_campaign_name
+
+    try:
+        return check_campaign_name(text)
+    except CampaignError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class ChineseArgumentParser(argparse.ArgumentParser):
     """Command-line mistakes in one Chinese line, exit code 2 like every usage error."""
 
@@ -41,7 +53,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="立即运行一次参保活动")
-    run.add_argument("campaign", help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）")
+    run.add_argument(
+        "campaign", type=_campaign_name, help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）"
+    )
     run.add_argument("--as-of", type=_as_of, help="统计截止日期 YYYY-MM-DD（默认今天）")
     run.add_argument(
         "--circular",
@@ -52,9 +66,11 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check", help="检查活动配置、乡镇名录和基数表（不运行），无误时列出任务表"
     )
-    check.add_argument("campaign", help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）")
+    check.add_argument(
+        "campaign", type=_campaign_name, help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）"
+    )
     serve = sub.add_parser("serve", help="按配置的时间表每晚自动运行，直到停止")
-    serve.add_argument("campaign")
+    serve.add_argument("campaign", type=_campaign_name)
     demo = sub.add_parser("demo", help="生成演示数据并运行（默认：清流县普惠医联保）")
     demo.add_argument("campaign", nargs="?", default=DEFAULT_DEMO, choices=list(DEMOS))
     demo.add_argument("--as-of", type=_as_of, help="统计截止日期（默认为演示数据的日期）")
@@ -89,16 +105,22 @@ def report(summary) -> int:
         print(f"通报：{summary.doc_number}")
     failed = [f for f in summary.files if f.status == "file_error"]
     for f in failed:  # one line per file: which file, why, and what it means for the run
-        fail(f"{f.error}；该文件未计入，其余乡镇已正常统计，本次结果不完整", EXIT_PARTIAL)
+        error = one_line(f.error or "")
+        fail(f"{error}；该文件未计入，其余乡镇已正常统计，本次结果不完整", EXIT_PARTIAL)
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
 def serve(campaign, settings) -> int:
     """Run the campaign on its schedule until stopped (Ctrl+C)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     from flows.serve import prefect_server
 
-    with prefect_server(settings.home / "data" / "prefect") as api:
-        os.environ["PREFECT_API_URL"] = api
+    with (
+        prefect_server(settings.home / "data" / "prefect") as api,
+        temporary_settings({PREFECT_API_URL: api}),  # Prefect read its settings at import
+    ):
+        os.environ["PREFECT_API_URL"] = api  # for the runs' own processes
         from prefect.schedules import Cron
 
         from flows.pipeline import run_campaign
@@ -123,6 +145,8 @@ def serve(campaign, settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     quiet_prefect()
+    if args.command != "check" and threading.current_thread() is threading.main_thread():
+        stop_on_sigterm()
     from flows.config import CampaignError, load_campaign
     from flows.ingest import read_base_table
     from flows.settings import get_settings
@@ -162,13 +186,52 @@ def main(argv: list[str] | None = None) -> int:
         dates = [args.as_of]
         circular = True if args.command == "demo" else args.circular
     code = EXIT_OK
-    for as_of in dates:
-        try:
-            summary = run_campaign(campaign.name, as_of, circular=circular)
-        except Exception as exc:  # the flow has logged the details already
-            return fail(f"运行失败：{exc}", EXIT_PARTIAL)
-        code = max(code, report(summary))
+    try:
+        with prefect_api(settings):
+            for as_of in dates:
+                try:
+                    summary = run_campaign(campaign.name, as_of, circular=circular)
+                except Exception as exc:  # the flow has logged the details already
+                    return fail(f"运行失败：{one_line(str(exc))}", EXIT_PARTIAL)
+                code = max(code, report(summary))
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM: the run's loads are rolled back
+        return fail("运行已中止，本次结果不完整", EXIT_PARTIAL)
     return code
+
+
+@contextlib.contextmanager
+def prefect_api(settings):
+    """Prefect's API for the runs of this command: the one configured (PREFECT_API_URL), or
+    a temporary server that ends with canbao, however canbao ends."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.serve import temporary_server
+
+    if PREFECT_API_URL.value():  # from the environment or the Prefect profile
+        yield
+        return
+    with (
+        temporary_server(settings.home / "data" / "prefect" / "run-server.log") as api,
+        temporary_settings({PREFECT_API_URL: api}),  # Prefect read its settings at import
+    ):
+        try:
+            yield
+        finally:  # the last logs and events reach the server before it stops
+            from prefect.events.worker import EventsWorker
+            from prefect.logging.handlers import APILogWorker
+
+            APILogWorker.drain_all(timeout=5)
+            EventsWorker.drain_all(timeout=5)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (kill, systemd, a scheduler's timeout) stops canbao as Ctrl+C does, so that
+    the Prefect server is stopped, open transactions roll back and the lock is released."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 if __name__ == "__main__":

@@ -6,17 +6,21 @@ says, in Chinese, what is missing or wrong.
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
 from flows.campaign_kinds import CAMPAIGN_KINDS, CampaignKind
 from flows.settings import Settings
+from flows.text import one_line
 
 INPUT_KINDS = ("roster", "counts", "register")
 ROUNDING_RULES = ("ceil", "half_up", "floor")
@@ -25,6 +29,8 @@ FOLLOWUP_NAMES = ("surname", "full")  # how 随访名单 show names: 张** or th
 UNIT_TYPES = ("乡镇", "街道", "管委会", "县直单位")
 TOWNSHIP_GROUP = "乡镇"  # the ranking every unit takes part in unless its type ranks apart
 _LEVEL_KEY = re.compile(r"[a-z][a-z0-9_]*")
+# a campaign is named by its file in campaigns/: a name, never a path (../x, a/b, /x)
+_CAMPAIGN_NAME = re.compile(r"\w[\w-]*")
 
 
 class CampaignError(Exception):
@@ -123,6 +129,12 @@ class Campaign:
         day = (as_of - self.window_start).days + 1
         return day > 0 and day % self.circular_every_days == 0
 
+    def circular_days_before(self, as_of: date) -> int:
+        """How many cadence days of the window come before ``as_of``: the circulars the
+        calendar called for before it (flows/store.py numbers circulars by them)."""
+        days_before = (as_of - self.window_start).days  # days 1..days_before precede it
+        return max(days_before, 0) // self.circular_every_days
+
     def display_name(self, township: str) -> str:
         """The name officials print: some counties drop the 镇/乡 suffix (桃城 for 桃城镇)."""
         if not self.short_names or township == "合计":
@@ -130,14 +142,296 @@ class Campaign:
         return township.removesuffix("镇").removesuffix("乡")
 
 
+def check_campaign_name(name: str) -> str:
+    """The name itself, or CampaignError: letters, digits, _ and - only, so that
+    campaigns/<name>.toml and data/out/<name>/ stay inside their folders."""
+    if not _CAMPAIGN_NAME.fullmatch(name):
+        raise CampaignError(
+            f"参保活动名称“{one_line(name)}”无效：只能包含字母、数字、下划线（_）和连字符（-），"
+            "即 campaigns/ 下配置文件名（不含 .toml）"
+        )
+    return name
+
+
+# The campaign file's schema, declared once: every section, every key, its type, whether it
+# is required (or its default), its allowed values, and its name in Chinese for messages.
+# load_campaign checks a file against it before anything is built from the file.
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a section. ``kind``: text, code (a 6-digit division code), codes, texts
+    (lists), int (from ``minimum``), date (a TOML date, not a string, not a date-time),
+    choice (one of ``choices``), rate, file (exists and readable), cron, timezone, mapping
+    (name → list of texts), or tables (a list of tables, their keys in ``items``)."""
+
+    label: str  # the key's name in Chinese, for messages
+    kind: str
+    required: bool = False
+    default: object = None
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    items: dict[str, Key] | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str
+    keys: dict[str, Key]
+    required: bool = False
+    many: bool = False  # [[units]]: a list of tables
+    free: bool = False  # [township_aliases]: any key, each naming a township
+
+
+SCHEMA: dict[str, Section] = {
+    "campaign": Section("活动", required=True, keys={
+        "kind": Key("活动类型", "choice", default="puhui", choices=tuple(CAMPAIGN_KINDS)),
+        "title": Key("活动名称", "text", required=True),
+        "short_title": Key("活动简称", "text", default=""),
+        "year": Key("年度", "int", required=True, minimum=2000),
+        "county": Key("县（区）名称", "text", required=True),
+        "county_code": Key("县（区）行政区划代码", "code", required=True),
+        "retired_county_codes": Key("旧行政区划代码", "codes", default=()),
+        "township_file": Key("乡镇名录文件", "file", required=True),
+    }),
+    "units": Section("单位", many=True, keys={
+        "name": Key("单位名称", "text", required=True),
+        "type": Key("单位类型", "text", default="乡镇"),  # checked with the unit's name
+        "code": Key("单位代码", "text"),
+    }),
+    "ranking": Section("排名", keys={"separate": Key("单独排名的单位类型", "texts", default=())}),
+    "input": Section("报送数据", keys={
+        "kind": Key("报送数据类型", "choice", choices=INPUT_KINDS),
+    }),
+    "followup": Section("随访名单", keys={
+        # surname: 张** (lists that travel); full: the full name, for a village's own visits
+        "names": Key("随访名单姓名显示方式", "choice", default="surname", choices=FOLLOWUP_NAMES),
+    }),
+    "report": Section("报表", keys={
+        "township_names": Key("乡镇名称写法", "choice", default="full", choices=("full", "short")),
+    }),
+    "office": Section("发文", required=True, keys={
+        "issuing_office": Key("发文机关", "text", required=True),
+        "doc_number_prefix": Key("发文字号前缀", "text", default=""),
+        "recipients": Key("主送机关", "text", default=""),
+        "signature": Key("落款", "text"),
+    }),
+    "base": Section("基数表", keys={
+        "file": Key("基数表文件", "text"),
+        "township_column": Key("乡镇列名", "text", default="乡镇"),
+        "base_column": Key("基数列名", "text", default=""),
+        "label": Key("基数列在报表中的名称", "text"),
+    }),
+    "targets": Section("任务设置", keys={
+        "rounding": Key("取整规则", "choice", default="ceil", choices=ROUNDING_RULES),
+        "total": Key("合计规则", "choice", default="sum_of_townships", choices=TOTAL_RULES),
+        "levels": Key("任务档次", "tables", default=(), items={
+            "key": Key("档次代码", "text", required=True),
+            "label": Key("档次名称", "text"),
+            "rate": Key("比例", "rate", required=True),
+        }),
+    }),
+    "window": Section("活动期", required=True, keys={
+        "start": Key("开始日期", "date", required=True),
+        "deadline": Key("截止日期", "date", required=True),
+    }),
+    "schedule": Section("定时运行", keys={
+        "cron": Key("运行时间（cron）", "cron", default="0 2 * * *"),
+        "timezone": Key("时区", "timezone", default="Asia/Shanghai"),
+    }),
+    "circular": Section("通报", keys={
+        "every_days": Key("通报间隔天数", "int", default=5, minimum=1),
+        "first_number": Key("第一期通报序号", "int", default=1, minimum=1),
+        "title": Key("通报标题", "text"),
+        "requirements": Key("工作要求", "texts", default=()),
+        "top_count": Key("通报表扬/点名的乡镇数", "int", default=3, minimum=0),
+        "top_unenrolled": Key("未参保人数最多的乡镇数", "int", default=3, minimum=0),
+    }),
+    "columns": Section("报送表格列名", keys={
+        "sheet": Key("工作表名称", "text"),
+        "aliases": Key("列名别名", "mapping", default={}),
+    }),
+    "township_aliases": Section("乡镇别名", free=True, keys={}),
+}  # fmt: skip
+
+
+def _shown(value: object) -> str:
+    """A value as the official wrote it, for “现为 …”."""
+    if isinstance(value, str):
+        return f"“{one_line(value)}”"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dict):
+        return "一节（表）"
+    if isinstance(value, list):
+        return "列表"
+    return str(value)
+
+
+def _suggest(word: str, known, shape: str = "{}") -> str:
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f"，是否为 {shape.format(close[0])}？" if close else ""
+
+
+def _check_value(key: Key, value: object, settings: Settings) -> tuple[object, str | None]:
+    """The value to build from, or None and what is wrong with it (without the key's name)."""
+    now = "，现为" + ("" if isinstance(value, str) else " ") + _shown(value)
+    kind = key.kind
+    if kind in ("text", "file", "cron", "timezone", "choice") and not isinstance(value, str):
+        return None, f"应为文字（用英文双引号括起）{now}"
+    if kind == "text":
+        if key.required and not value.strip():
+            return None, "不能为空"
+    elif kind == "choice":
+        if value not in key.choices:
+            return None, f"= {_shown(value)} 无效，应为 {' | '.join(key.choices)}"
+    elif kind == "code":
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not (isinstance(value, str) and re.fullmatch(r"\d{6}", value)):
+            return None, f"应为6位数字的行政区划代码{now}"
+    elif kind in ("codes", "texts"):
+        if not isinstance(value, list):
+            return None, f'应为列表，如 ["...", "..."]{now}'
+        if kind == "codes":
+            value = [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+        wrong = [
+            v for v in value if not isinstance(v, str) or (kind == "codes" and not v.isdigit())
+        ]
+        if wrong:
+            return None, f"列表中的 {_shown(wrong[0])} 无效，每项应为文字（用英文双引号括起）"
+        return tuple(value), None
+    elif kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None, f"应为{'正' if key.minimum == 1 else ''}整数（不加引号）{now}"
+        if key.minimum is not None and value < key.minimum:
+            rule = {0: "不能为负数", 1: "应为正整数"}.get(key.minimum, f"应不小于 {key.minimum}")
+            return None, f"{rule}{now}"
+    elif kind == "date":
+        if isinstance(value, datetime):
+            return None, f"应为日期（不带时刻），如 2024-12-31{now}"
+        if not isinstance(value, date):
+            return None, f"应为日期，如 2024-12-31（不加引号）{now}"
+    elif kind == "rate":
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            return None, f'应为比例，如 "0.20"{now}'
+    elif kind == "file":
+        path = _resolve(settings, value)
+        if not path.is_file():
+            return None, f"找不到文件 {path}"
+        if not os.access(path, os.R_OK):
+            return None, f"文件 {path} 无法读取（没有读取权限）"
+    elif kind == "cron":
+        from prefect._internal.schemas.validators import validate_cron_string
+
+        try:
+            validate_cron_string(value)
+        except ValueError:
+            return None, f'不是有效的 cron 表达式（5项：分 时 日 月 周，如 "0 2 * * *"）{now}'
+    elif kind == "timezone":
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None, f'不是已知的时区（如 "Asia/Shanghai"）{now}'
+    elif kind == "mapping":
+        if not isinstance(value, dict):
+            return None, f"应为一节（表）{now}"
+        wrong = [k for k, v in value.items() if not isinstance(v, list)]
+        if wrong:
+            return None, f'中 {wrong[0]} 的值应为列表，如 ["..."]'
+        return {k: tuple(str(x) for x in v) for k, v in value.items()}, None
+    return value, None
+
+
+def _check_table(
+    where: str, keys: dict[str, Key], table: dict, settings: Settings, problems: list[str]
+) -> dict:
+    """One table checked key by key: its values, defaults filled, None where wrong."""
+    values: dict[str, object] = {}
+    for name in table:
+        if name not in keys:
+            problems.append(f"{where}中的 {name} 不是可用的设置项{_suggest(name, keys)}")
+    for name, key in keys.items():
+        label = f"{where} {name}（{key.label}）"
+        if name not in table:
+            if key.required:
+                problems.append(f"{where}缺少必填项 {name}（{key.label}）")
+            values[name] = key.default
+            continue
+        if key.kind == "tables":
+            items = table[name]
+            if not (isinstance(items, list) and all(isinstance(i, dict) for i in items)):
+                item_where = f"[[{where.strip('[]')}.{name}]]"
+                problems.append(f"{label}应写成 {item_where} 表，每项一节，现为{_shown(items)}")
+                values[name] = None
+                continue
+            inner = f"[[{where.strip('[]')}.{name}]]"
+            values[name] = tuple(
+                _check_table(f"{inner} 第{n}项", key.items or {}, item, settings, problems)
+                for n, item in enumerate(items, start=1)
+            )
+            continue
+        value, problem = _check_value(key, table[name], settings)
+        if problem and problem.startswith("="):  # 取整规则 rounding = “up” 无效，应为 …
+            problems.append(f"{where} {key.label} {name} {problem}")
+        elif problem:
+            problems.append(f"{label}{problem}")
+        values[name] = value
+    return values
+
+
+def check_schema(raw: dict, settings: Settings) -> tuple[dict, list[str]]:
+    """The file against SCHEMA: every section's values (defaults filled, None where wrong)
+    and every mistake, one Chinese line each."""
+    problems: list[str] = []
+    for name in raw:
+        if name not in SCHEMA:
+            problems.append(f"未知的一节 [{name}]{_suggest(name, SCHEMA, '[{}]')}")
+    values: dict[str, object] = {}
+    for name, section in SCHEMA.items():
+        where = f"[[{name}]]" if section.many else f"[{name}]"
+        given = raw.get(name)
+        if given is None and section.required:
+            problems.append(f"缺少必填项 {name}（{where} 一节：{section.label}）")
+            values[name] = dict.fromkeys(section.keys)  # unknown: nothing more to say of it
+            continue
+        if given is None:
+            given = [] if section.many else {}
+        if section.many:
+            if not (isinstance(given, list) and all(isinstance(i, dict) for i in given)):
+                problems.append(f"{where}（{section.label}）应写成 {where} 表，每项一节")
+                given = []
+            values[name] = [
+                _check_table(f"{where} 第{n}项", section.keys, item, settings, problems)
+                for n, item in enumerate(given, start=1)
+            ]
+            continue
+        if not isinstance(given, dict):
+            problems.append(f"{where}（{section.label}）应为一节（表），现为{_shown(given)}")
+            values[name] = dict.fromkeys(section.keys)
+            continue
+        if section.free:
+            wrong = [k for k, v in given.items() if not isinstance(v, str)]
+            for key in wrong:
+                problems.append(f"{where} 中 {key} 的值应为文字（用英文双引号括起）")
+            values[name] = {k: v for k, v in given.items() if isinstance(v, str)}
+            continue
+        values[name] = _check_table(where, section.keys, given, settings, problems)
+    return values, problems
+
+
 def available_campaigns(settings: Settings) -> list[str]:
     return sorted(p.stem for p in settings.campaigns_dir.glob("*.toml"))
 
 
 def load_campaign(name: str, settings: Settings) -> Campaign:
-    """Read campaigns/<name>.toml and the township list it points to.
+    """Read campaigns/<name>.toml, check it against SCHEMA, and read the township list it
+    points to.
 
     Every problem found is reported at once (CampaignError.problems), one line each."""
+    check_campaign_name(name)
     path = settings.campaigns_dir / f"{name}.toml"
     if not path.is_file():
         known = "、".join(available_campaigns(settings)) or "无"
@@ -146,17 +440,8 @@ def load_campaign(name: str, settings: Settings) -> Campaign:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CampaignError(f"参保活动“{name}”的配置文件 {path} 格式有误：{exc}") from exc
-    problems: list[str] = []
-    for section in ("campaign", "office", "window"):
-        if not isinstance(raw.get(section), dict):
-            problems.append(f"参保活动“{name}”的配置文件缺少必填项 {section}（[{section}] 一节）")
-    if problems:
-        raise CampaignError(*problems)
-    try:
-        campaign = _build(name, path, raw, settings, problems)
-    except KeyError as exc:
-        problems.append(f"参保活动“{name}”的配置文件缺少必填项 {exc.args[0]}")
-        campaign = None
+    values, problems = check_schema(raw, settings)
+    campaign = _build(name, path, values, settings, problems, given=set(raw))
     if problems or campaign is None:
         raise CampaignError(*problems)
     return campaign
@@ -167,52 +452,52 @@ def _resolve(settings: Settings, value: str) -> Path:
     return path if path.is_absolute() else settings.project_root / path
 
 
-def _choice(problems: list[str], value: str, choices, label: str) -> str:
-    if value not in choices:
-        problems.append(f"{label} = “{value}” 无效，应为 {' | '.join(choices)}")
-    return value
-
-
-def _levels(raw_levels: list, problems: list[str]) -> list[TargetLevel]:
+def _levels(raw_levels, problems: list[str]) -> list[TargetLevel]:
+    """The levels' own rules, beyond their types: key spelling, rate range, keys unique."""
     levels = []
     for number, level in enumerate(raw_levels, start=1):
-        label = level.get("label") or f"第{number}档任务"
-        key = str(level.get("key", ""))
-        if not _LEVEL_KEY.fullmatch(key):
+        label = level["label"] or f"第{number}档任务"
+        key = level["key"]
+        if key is not None and not _LEVEL_KEY.fullmatch(key):
             problems.append(
                 f"任务档次“{label}”的 key = “{key}” 无效：应以小写英文字母开头，"
                 "只含小写字母、数字和下划线（如 floor、stretch）"
             )
+        if level["rate"] is None:
+            continue
         try:
             rate = Decimal(str(level["rate"]))
-        except (InvalidOperation, KeyError):
-            problems.append(f"任务档次“{label}”的比例无效：{level.get('rate', '（未填写）')}")
+        except InvalidOperation:
+            problems.append(f"任务档次“{label}”的比例无效：{one_line(str(level['rate']))}")
             continue
         if not Decimal(0) < rate <= Decimal(1):
             problems.append(f"任务档次“{label}”的比例应在 0 到 1 之间：{rate}")
             continue
-        levels.append(TargetLevel(key=key, label=label, rate=rate))
+        if key is not None:
+            levels.append(TargetLevel(key=key, label=label, rate=rate))
     keys = [level.key for level in levels]
     for key in dict.fromkeys(k for k in keys if keys.count(k) > 1):
         problems.append(f"任务档次的 key “{key}” 重复：每一档应有自己的 key")
     return levels
 
 
-def _units(raw: dict, info: dict, settings: Settings, problems: list[str]) -> list[Unit]:
+def _units(values: dict, settings: Settings, problems: list[str]) -> list[Unit]:
     """The township list's rows for the county, then the campaign file's own [[units]]."""
-    county_code = str(info["county_code"])
-    township_file = _resolve(settings, info["township_file"])
-    try:
-        townships = pd.read_csv(township_file, dtype=str, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        problems.append(f"乡镇名录 {township_file} 无法读取：{exc}")
-        townships = pd.DataFrame(columns=["county_code", "township"])
-    missing = {"county_code", "township"} - set(townships.columns)
-    if missing:
-        problems.append(f"乡镇名录 {township_file.name} 缺少列：{'、'.join(sorted(missing))}")
-        townships = pd.DataFrame(columns=["county_code", "township"])
+    info = values["campaign"]
+    county_code = info["county_code"]
+    townships = pd.DataFrame(columns=["county_code", "township"])
+    if info["township_file"] is not None:
+        township_file = _resolve(settings, info["township_file"])
+        try:
+            townships = pd.read_csv(township_file, dtype=str, encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            problems.append(f"乡镇名录 {township_file} 无法读取：{one_line(str(exc))}")
+        missing = {"county_code", "township"} - set(townships.columns)
+        if missing:
+            problems.append(f"乡镇名录 {township_file.name} 缺少列：{'、'.join(sorted(missing))}")
+            townships = pd.DataFrame(columns=["county_code", "township"])
     townships = townships[townships["county_code"] == county_code]
-    separate = set(raw.get("ranking", {}).get("separate", []))
+    separate = set(values["ranking"]["separate"] or ())
     for unit_type in sorted(separate - set(UNIT_TYPES)):
         problems.append(
             f"单独排名 [ranking] separate 中的单位类型“{unit_type}”无效，"
@@ -232,12 +517,10 @@ def _units(raw: dict, info: dict, settings: Settings, problems: list[str]) -> li
     for row in townships.to_dict("records"):
         text = {k: v for k, v in row.items() if isinstance(v, str) and v.strip()}
         add(text["township"], text.get("unit_type", "乡镇"), text.get("township_code"))
-    for unit in raw.get("units", []):
-        if not unit.get("name"):
-            problems.append("[[units]] 中有一项缺少 name（单位名称）")
-            continue
-        add(str(unit["name"]), str(unit.get("type", "乡镇")), unit.get("code"))
-    if not units:
+    for unit in values["units"]:
+        if unit["name"] is not None and unit["type"] is not None:
+            add(unit["name"], unit["type"], unit["code"])
+    if not units and county_code is not None and info["township_file"] is not None:
         problems.append(
             f"乡镇名录中没有行政区划代码为 {county_code} 的乡镇（{info['county']}），"
             "配置文件中也没有 [[units]]"
@@ -246,102 +529,83 @@ def _units(raw: dict, info: dict, settings: Settings, problems: list[str]) -> li
 
 
 def _build(
-    name: str, path: Path, raw: dict, settings: Settings, problems: list[str]
+    name: str, path: Path, values: dict, settings: Settings, problems: list[str], given: set
 ) -> Campaign | None:
-    info, office, window = raw["campaign"], raw["office"], raw["window"]
-    units = _units(raw, info, settings, problems)
+    """The campaign from checked values, after the rules that tie keys together; None
+    when anything is wrong (``problems`` says what)."""
+    info, office, window = values["campaign"], values["office"], values["window"]
+    targets, base, circular = values["targets"], values["base"], values["circular"]
+    units = _units(values, settings, problems)
     names = [u.name for u in units]
     aliases = {n: n for n in names}
     for n in names:
         short = n.removesuffix("镇").removesuffix("乡")
         if short != n:
             aliases.setdefault(short, n)
-    for alias, canonical in raw.get("township_aliases", {}).items():
-        if canonical not in names:
+    for alias, canonical in values["township_aliases"].items():
+        if units and canonical not in names:
             problems.append(f"乡镇别名“{alias}”指向未知乡镇“{canonical}”")
         aliases[alias] = canonical
 
-    kind = _choice(problems, info.get("kind", "puhui"), CAMPAIGN_KINDS, "活动类型 kind")
-    spec = CAMPAIGN_KINDS.get(kind, CAMPAIGN_KINDS["puhui"])
-    input_kind = raw.get("input", {}).get("kind", spec.inputs[0])
-    if input_kind not in INPUT_KINDS:
-        _choice(problems, input_kind, INPUT_KINDS, "报送数据类型 input.kind")
-    elif input_kind not in spec.inputs:
+    spec = CAMPAIGN_KINDS.get(info["kind"] or "puhui", CAMPAIGN_KINDS["puhui"])
+    input_kind = values["input"]["kind"] or spec.inputs[0]
+    if info["kind"] and input_kind not in spec.inputs:
         problems.append(
             f"报送数据类型 input.kind = “{input_kind}” 不适用于{spec.label}活动，"
             f"应为 {' | '.join(spec.inputs)}"
         )
-    targets = raw.get("targets", {})
-    if spec.min_levels and not targets:
+    raw_levels = targets["levels"]
+    levels = _levels(raw_levels or (), problems)
+    if spec.min_levels and "targets" not in given:
         problems.append(f"{spec.label}类活动需要 [targets] 任务设置")
-    rounding = _choice(
-        problems, targets.get("rounding", "ceil"), ROUNDING_RULES, "取整规则 rounding"
-    )
-    total_rule = _choice(
-        problems, targets.get("total", "sum_of_townships"), TOTAL_RULES, "合计规则 total"
-    )
-    levels = _levels(targets.get("levels", []), problems)
-    if len(targets.get("levels", [])) < spec.min_levels and targets:
+    elif raw_levels is not None and len(raw_levels) < spec.min_levels:
         problems.append(
             f"{spec.label}类活动至少需要 {spec.min_levels} 个任务档次 [[targets.levels]]"
             "（每档写明 key、label、rate）"
         )
-
-    if window["deadline"] <= window["start"]:
+    if window["start"] and window["deadline"] and window["deadline"] <= window["start"]:
         problems.append("活动截止日期应晚于开始日期")
-    base = raw.get("base", {})
-    if spec.needs_base_table and not base.get("file"):
+    if spec.needs_base_table and not base["file"]:
         problems.append(f"{spec.label}类活动需要基数表：在 [base] 中写明 file（基数表文件）")
-    schedule = raw.get("schedule", {})
-    columns = raw.get("columns", {})
-    circular = raw.get("circular", {})
-    followup_names = raw.get("followup", {}).get("names", "surname")
-    if followup_names not in FOLLOWUP_NAMES:
-        problems.append(
-            f"随访名单姓名显示方式 [followup] names = “{followup_names}” 无效，"
-            f"应为 {' | '.join(FOLLOWUP_NAMES)}（surname：只显示姓；full：显示全名）"
-        )
     if problems:
         return None
     return Campaign(
         name=name,
         path=path,
-        kind=kind,
+        kind=info["kind"],
         input_kind=input_kind,
         title=info["title"],
-        short_title=info.get("short_title", ""),
-        year=int(info["year"]),
-        short_names=raw.get("report", {}).get("township_names", "full") == "short",
+        short_title=info["short_title"],
+        year=info["year"],
+        short_names=values["report"]["township_names"] == "short",
         county=info["county"],
-        county_codes=tuple(
-            str(code) for code in [info["county_code"], *info.get("retired_county_codes", [])]
-        ),
+        county_codes=(info["county_code"], *info["retired_county_codes"]),
         units=tuple(units),
         township_aliases=aliases,
-        base_file=_resolve(settings, base["file"]) if base.get("file") else None,
-        base_township_column=base.get("township_column", "乡镇"),
-        base_column=base.get("base_column", ""),
-        base_label=base.get("label", spec.base_label),
+        base_file=_resolve(settings, base["file"]) if base["file"] else None,
+        base_township_column=base["township_column"],
+        base_column=base["base_column"],
+        base_label=base["label"] or spec.base_label,
         levels=tuple(levels),
-        rounding=rounding,
-        total_rule=total_rule,
+        rounding=targets["rounding"],
+        total_rule=targets["total"],
         window_start=window["start"],
         deadline=window["deadline"],
-        cron=schedule.get("cron", "0 2 * * *"),
-        timezone=schedule.get("timezone", "Asia/Shanghai"),
-        column_aliases={k: tuple(v) for k, v in columns.get("aliases", {}).items()},
-        sheet=columns.get("sheet"),
+        cron=values["schedule"]["cron"],
+        timezone=values["schedule"]["timezone"],
+        column_aliases=dict(values["columns"]["aliases"]),
+        sheet=values["columns"]["sheet"],
         office=Office(
             issuing_office=office["issuing_office"],
-            doc_number_prefix=office.get("doc_number_prefix", ""),
-            recipients=office.get("recipients", ""),
-            signature=office.get("signature", office["issuing_office"]),
+            doc_number_prefix=office["doc_number_prefix"],
+            recipients=office["recipients"],
+            signature=office["signature"] or office["issuing_office"],
         ),
-        circular_every_days=int(circular.get("every_days", 5)),
-        circular_first_number=int(circular.get("first_number", 1)),
-        circular_title=circular.get("title"),
-        requirements=tuple(circular.get("requirements", [])),
-        top_count=int(circular.get("top_count", 3)),
-        top_unenrolled=int(circular.get("top_unenrolled", 3)),
-        followup_names=followup_names,
+        circular_every_days=circular["every_days"],
+        circular_first_number=circular["first_number"],
+        circular_title=circular["title"],
+        requirements=tuple(circular["requirements"]),
+        top_count=circular["top_count"],
+        top_unenrolled=circular["top_unenrolled"],
+        followup_names=values["followup"]["names"],
     )

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 
 from flows import store
 from flows.config import Campaign, load_campaign
@@ -19,6 +20,7 @@ from flows.ingest import FileResult, ingest_file, known_hashes, read_base_table,
 from flows.outputs import followup_lists, headline, write_manifest, write_tables_of
 from flows.results import Results, run_results, with_units
 from flows.settings import Settings, get_settings
+from flows.text import one_line
 
 
 @dataclass
@@ -70,21 +72,23 @@ def ingest_extracts(campaign: Campaign) -> list[FileResult]:
             )
             results.append(result)
             if result.status == "file_error":
-                logger.warning("[%d/%d] %s", number, len(paths), result.error)
+                logger.warning("[%d/%d] %s", number, len(paths), one_line(result.error or ""))
             elif result.status == "loaded":
-                replaced = "".join(f"，替换此前文件 {r['file_name']}" for r in result.replaced)
+                replaced = "".join(
+                    f"，替换此前文件 {one_line(r['file_name'])}" for r in result.replaced
+                )
                 logger.info(
                     "[%d/%d] %s：读取 %d 行，入库 %d 行，剔除 %d 行%s",
                     number,
                     len(paths),
-                    path.name,
+                    one_line(path.name),
                     result.rows_read,
                     result.rows_loaded,
                     result.rows_rejected,
                     replaced,
                 )
                 for warning in result.warnings:
-                    logger.warning(warning)
+                    logger.warning(one_line(warning))
     skipped = sum(r.status == "already_loaded" for r in results)
     if skipped:
         logger.info("%d 个文件此前已入库且内容未变，本次不重复计入", skipped)
@@ -164,7 +168,19 @@ def run_campaign(
     """One run of a campaign for one as-of date (default: today in the campaign's time zone).
 
     A circular (通报) is issued on the days the campaign's cadence calls for, or when asked.
+    Runs on one database take turns: a run waits for the one before it (store.run_lock).
     """
+    try:
+        with store.run_lock(get_settings(), on_wait=get_run_logger().warning):
+            return run_steps(campaign_name, as_of, days_back, circular)
+    except store.RunBusy as busy:
+        return Failed(message=str(busy))  # one line for the official, not a traceback
+
+
+def run_steps(
+    campaign_name: str, as_of: date | None, days_back: int, circular: bool | None
+) -> RunSummary:
+    """The flow's tasks in order, each timed for the manifest."""
     clock: dict[str, float] = {}
 
     def timed(step: str, fn, *args):

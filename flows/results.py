@@ -158,13 +158,7 @@ def run_results(
     store.save_snapshot(con, campaign.name, as_of)
     doc_number = None
     if circular:
-        doc_number = store.circular_number(
-            con,
-            campaign.name,
-            as_of,
-            campaign.office.doc_number_prefix,
-            campaign.circular_first_number,
-        )
+        doc_number = store.circular_number(con, campaign, as_of)
     return shape_results(
         campaign,
         marts,

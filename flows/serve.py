@@ -1,12 +1,18 @@
-"""`canbao serve`: a local Prefect server with its scheduler, and the campaign's deployment.
+"""Prefect servers that live exactly as long as canbao: the scheduler's for `canbao serve`,
+a temporary one for `canbao run`.
 
 Prefect's temporary (ephemeral) server cannot schedule runs, so serving starts a real
 one on the loopback interface, keeps its state under data/prefect/, and stops it on exit.
+A single run starts the temporary server itself rather than leaving it to Prefect: Prefect
+stops its own only at a normal exit, so a killed run left it running. Both servers are
+made to end with canbao even when canbao is killed outright (SIGKILL cannot be caught).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 STARTUP_SECONDS = 120
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def free_port() -> int:
@@ -25,28 +32,35 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def die_with(parent: int):
+    """For the server's process, before it starts: Linux ends it with SIGTERM when its
+    parent, canbao, ends, however canbao ends."""
+
+    def arrange() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (AttributeError, OSError):  # not Linux: the server is stopped on exit only
+            return
+        if os.getppid() != parent:  # canbao ended before prctl took effect
+            os._exit(1)
+
+    return arrange
+
+
 @contextmanager
-def prefect_server(state_dir: Path) -> Iterator[str]:
-    """A Prefect server with its scheduler on 127.0.0.1; yields its API URL."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    port = int(os.environ.get("CANBAO_PREFECT_PORT") or free_port())
+def running(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+    """``command`` serving Prefect's API on ``port`` while the block runs; yields its URL."""
+    log.parent.mkdir(parents=True, exist_ok=True)
     api = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(state_dir),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_LOGGING_LEVEL": "ERROR",
-        "PREFECT_UI_ENABLED": "false",
-    }
-    env.pop("PREFECT_API_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port), "--no-ui", "--analytics-off"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(state_dir / "server.log").open("w"),
-        start_new_session=True,
-    )  # fmt: skip
+    with log.open("w") as errors:
+        server = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            start_new_session=True,  # Ctrl+C reaches canbao, which stops the server itself
+            preexec_fn=die_with(os.getpid()),
+        )
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
@@ -57,8 +71,8 @@ def prefect_server(state_dir: Path) -> Iterator[str]:
             except OSError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Prefect 服务未能启动，详见 {state_dir / 'server.log'}")
-            time.sleep(0.5)
+                raise RuntimeError(f"Prefect 服务未能启动，详见 {log}")
+            time.sleep(0.2)
         yield api
     finally:
         server.terminate()
@@ -66,3 +80,44 @@ def prefect_server(state_dir: Path) -> Iterator[str]:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait()
+
+
+@contextmanager
+def prefect_server(state_dir: Path) -> Iterator[str]:
+    """A Prefect server with its scheduler on 127.0.0.1; yields its API URL."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    port = int(os.environ.get("CANBAO_PREFECT_PORT") or free_port())
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(state_dir),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_LOGGING_LEVEL": "ERROR",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    env.pop("PREFECT_API_URL", None)
+    command = [
+        sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+        "--port", str(port), "--no-ui", "--analytics-off",
+    ]  # fmt: skip
+    with running(command, env, port, state_dir / "server.log") as api:
+        yield api
+
+
+@contextmanager
+def temporary_server(log: Path) -> Iterator[str]:
+    """Prefect's temporary server for one run, started as Prefect starts it (uvicorn with
+    the ephemeral settings, state in the usual Prefect home); yields its API URL."""
+    import prefect
+
+    port = free_port()
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+           "PREFECT__SERVER_FINAL": "1"}  # fmt: skip
+    env.pop("PREFECT_API_URL", None)
+    command = [
+        sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+        "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+        "--port", str(port), "--log-level", "error", "--lifespan", "on",
+    ]  # fmt: skip
+    with running(command, env, port, log) as api:
+        yield api

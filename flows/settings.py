@@ -25,6 +25,7 @@ class Settings:
     fonts_dir: Path
     sql_dir: Path
     templates_dir: Path
+    run_lock_wait: float  # seconds a run waits for another run on the same database
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,6 +42,7 @@ class Settings:
             fonts_dir=Path(os.environ.get("CANBAO_FONTS", PROJECT_ROOT / "fonts")),
             sql_dir=PROJECT_ROOT / "sql",
             templates_dir=PROJECT_ROOT / "report_templates",
+            run_lock_wait=float(os.environ.get("CANBAO_LOCK_WAIT", 900)),
         )
 
 

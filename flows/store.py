@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from flows.config import Campaign
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
@@ -87,6 +94,53 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+class RunBusy(Exception):
+    """Another run held the database for longer than a run waits; the message is Chinese."""
+
+
+@contextmanager
+def run_lock(settings: Settings, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """One run at a time on a database: a lock file beside it (data/canbao.lock), held for
+    the whole run. A second run waits for the first, saying so through ``on_wait``, at most
+    settings.run_lock_wait seconds, then gives up with RunBusy.
+
+    DuckDB lets one process write a database file; without the lock a second run failed
+    with DuckDB's own English error. The operating system releases the lock of a process
+    that dies, so a killed run never leaves it behind."""
+    path = Path(settings.database).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="ascii") as lock:
+        deadline = time.monotonic() + settings.run_lock_wait
+        said = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip() or "未知"
+                if time.monotonic() >= deadline:
+                    raise RunBusy(
+                        f"另一次运行（PID {holder}）等待 {settings.run_lock_wait:g} 秒后仍未结束，"
+                        "本次未运行；请在其结束后重新运行"
+                    ) from None
+                if not said:
+                    on_wait(
+                        f"另一次运行正在进行（PID {holder}），等待其结束"
+                        f"（最多 {settings.run_lock_wait:g} 秒）……"
+                    )
+                    said = True
+                time.sleep(0.5)
+        try:
+            lock.seek(0)
+            lock.truncate()
+            lock.write(str(os.getpid()))
+            lock.flush()
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:
@@ -249,23 +303,43 @@ def save_snapshot(con: duckdb.DuckDBPyConnection, campaign: str, as_of) -> None:
         )
 
 
-def circular_number(
-    con: duckdb.DuckDBPyConnection, campaign: str, as_of, prefix: str, first: int
-) -> str:
-    """The document number of the circular for this date: kept if issued before, else the next."""
+def circular_number(con: duckdb.DuckDBPyConnection, campaign: Campaign, as_of) -> str:
+    """The document number of the campaign's circular for this date.
+
+    Numbers follow the calendar, not the order runs happen in: a circular on a cadence day
+    is first_number + the cadence days of the window before it, plus the off-cadence
+    circulars (`--circular`) already issued for earlier dates; an off-cadence circular is
+    numbered by the same rule, so that issued in date order every circular follows the one
+    before it. A date issued before keeps its number. Should the number be held already
+    by another date (an off-cadence circular issued for a date before circulars already
+    numbered), the circular takes the next number after the highest issued, so that no
+    two circulars share one.
+    """
     with transaction(con):
         row = con.execute(
-            "select doc_number from circulars where campaign = ? and as_of = ?", [campaign, as_of]
+            "select doc_number from circulars where campaign = ? and as_of = ?",
+            [campaign.name, as_of],
         ).fetchone()
         if row:
             return row[0]
-        (last,) = con.execute(
-            "select max(number) from circulars where campaign = ?", [campaign]
-        ).fetchone()
-        number = first if last is None else last + 1
-        doc_number = f"{prefix}〔{as_of.year}〕{number}号"
+        issued = dict(
+            con.execute(
+                "select as_of, number from circulars where campaign = ?", [campaign.name]
+            ).fetchall()
+        )
+        off_cadence_before = sum(
+            1 for day in issued if day < as_of and not campaign.is_circular_day(day)
+        )
+        number = (
+            campaign.circular_first_number
+            + campaign.circular_days_before(as_of)
+            + off_cadence_before
+        )
+        if number in issued.values():
+            number = max(issued.values()) + 1
+        doc_number = f"{campaign.office.doc_number_prefix}〔{as_of.year}〕{number}号"
         con.execute(
-            "insert into circulars values (?, ?, ?, ?)", [campaign, as_of, number, doc_number]
+            "insert into circulars values (?, ?, ?, ?)", [campaign.name, as_of, number, doc_number]
         )
     return doc_number
 

@@ -31,7 +31,8 @@ def test_counts_path_reproduces_the_published_yongchun_table(home, prefect_serve
     write_village_counts(home.raw_dir / "yongchun_2023_basic", YONGCHUN, as_of=AS_OF)
     summary = run_campaign("yongchun_2023_basic", AS_OF, circular=True)
     assert summary.status == "complete"
-    assert summary.doc_number == "永医保〔2023〕1号"
+    # numbered by the calendar: 55 cadence days (every 5th from 2022-09-01) before 6月3日
+    assert summary.doc_number == "永医保〔2023〕56号"
     coverage = read_csv(summary.out_dir / "coverage.csv")
     reference = read_csv(YONGCHUN)
     assert coverage[REFERENCE_COLUMNS].values.tolist() == reference.values.tolist()
@@ -54,7 +55,7 @@ def test_counts_path_reproduces_the_published_yongchun_table(home, prefect_serve
     below = reference[:-1][reference["rate"][:-1].str.rstrip("%").astype(float) < 93.86]
     assert len(below) == 11 and all(name in circular for name in below["township"])
     assert "等11个乡镇参保率低于全县平均水平" in circular
-    assert "低于全县平均水平" in circular and "永医保〔2023〕1号" in circular
+    assert "低于全县平均水平" in circular and "永医保〔2023〕56号" in circular
     most_unenrolled = reference[:-1].sort_values("unenrolled", key=lambda s: -s.astype(int))
     assert all(name in circular for name in most_unenrolled["township"][:3])
 

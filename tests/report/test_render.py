@@ -64,8 +64,8 @@ def test_results_reproduce_the_scenario(results):
     assert coverage.loc[NOT_REPORTING, "status"] == "未报送"
     assert coverage.loc[FILE_ERROR, "status"] == "文件错误"
     assert results.county["time_progress"] == pytest.approx(TIME_PROGRESS)
-    # the second circular of the campaign: the first was 11月8日's
-    assert results.doc_number == "清医保〔2024〕2号"
+    # numbered by the calendar: 11月13日 is the window's 6th cadence day (every 5th from 10-15)
+    assert results.doc_number == "清医保〔2024〕6号"
 
 
 def test_render_writes_the_kinds_documents_and_the_quality_report(campaign, results, tmp_path):
@@ -345,7 +345,7 @@ def test_without_history_the_increase_clause_is_omitted(campaign, tmp_path):
     results = build_results(campaign, history=False)
     county = results.county
     assert county["increase_since_circular"] is None
-    assert results.doc_number == "清医保〔2024〕1号"  # the campaign's first circular
+    assert results.doc_number == "清医保〔2024〕6号"  # the 6th cadence day, as with history
     paths = render(campaign, results, tmp_path)
     body = circular_body(paths["circular"])
     assert f"全县共有{county['enrolled']}人参保普惠医联保，完成目标任务（22467人）" in body

@@ -221,7 +221,8 @@ def test_progress_against_the_previous_run_the_last_circular_and_time(con):
     )
     build(con, as_of=date(2024, 10, 19))
     store.save_snapshot(con, "c", date(2024, 10, 19))
-    assert store.circular_number(con, "c", date(2024, 10, 19), "清医保", 7) == "清医保〔2024〕7号"
+    from_seven = campaign_for_test(circular_first_number=7)
+    assert store.circular_number(con, from_seven, date(2024, 10, 19)) == "清医保〔2024〕7号"
     given_delivery(
         con, "h3", "乙乡", date(2024, 10, 21), [(f"C{i}", "乙乡", "2024-10-20") for i in range(8)]
     )
@@ -238,11 +239,31 @@ def test_progress_against_the_previous_run_the_last_circular_and_time(con):
     # 乙乡 13/20 = 65% ahead of time, 甲镇 10/20 = 50% ahead too; neither done
     assert progress["progress_class"].tolist() == ["超时序", "超时序"]
     # a rerun of an issued date keeps its number; a new date takes the next one
-    assert store.circular_number(con, "c", date(2024, 10, 19), "清医保", 7) == "清医保〔2024〕7号"
-    assert store.circular_number(con, "c", date(2024, 10, 24), "清医保", 7) == "清医保〔2024〕8号"
+    assert store.circular_number(con, from_seven, date(2024, 10, 19)) == "清医保〔2024〕7号"
+    assert store.circular_number(con, from_seven, date(2024, 10, 24)) == "清医保〔2024〕8号"
     trend = store.table(con, "mart_trend")
     county = trend[trend["township"] == "合计"]
     assert county["enrolled"].tolist() == [15, 15, 23]
+
+
+def test_circular_numbers_follow_the_cadence_dates_not_the_order_of_runs(con):
+    every_fifth_day = campaign_for_test()  # window from 10-15: circulars 10-19, 10-24, …
+
+    def number(day):
+        return store.circular_number(con, every_fifth_day, day)
+
+    assert number(date(2024, 11, 13)) == "清医保〔2024〕6号"  # day 30: five cadence days before
+    assert number(date(2024, 10, 19)) == "清医保〔2024〕1号"  # run later, numbered first
+    assert number(date(2024, 11, 13)) == "清医保〔2024〕6号"  # a rerun keeps its number
+    # an off-cadence circular (--circular) takes the number after the circulars dated before
+    # it, and the cadence circulars after it follow on
+    assert number(date(2024, 10, 21)) == "清医保〔2024〕2号"
+    assert number(date(2024, 10, 24)) == "清医保〔2024〕3号"
+    assert number(date(2024, 10, 29)) == "清医保〔2024〕4号"
+    # off-cadence, but before circulars already numbered: the next free number, never twice
+    assert number(date(2024, 10, 22)) == "清医保〔2024〕7号"
+    issued = con.execute("select as_of, number from circulars order by as_of").fetchall()
+    assert [n for _, n in issued] == [1, 2, 7, 3, 4, 6]
 
 
 def test_any_number_of_levels_one_or_three(con):

@@ -118,7 +118,7 @@ def test_one_level_and_units_that_are_not_townships(campaigns):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (("[[units]]\nname", "[[units]]\nnam"), "[[units]] 中有一项缺少 name"),
+        (("[[units]]\nname", "[[units]]\nnam"), "[[units]] 第1项缺少必填项 name"),
         (('type = "管委会"', 'type = "园区"'), "单位“工业园区管委会”的类型“园区”无效"),
         (('separate = ["县直单位"]', 'separate = ["单位"]'), "单独排名"),
         (('key = "goal"', 'key = "目标"'), "key = “目标” 无效"),
@@ -145,3 +145,125 @@ def test_followup_names_default_to_the_surname_and_can_be_full(campaigns):
     assert load_campaign("f", get_settings()).followup_names == "full"
     (campaigns / "q.toml").write_text(QINGLIU, encoding="utf-8")
     assert load_campaign("q", get_settings()).followup_names == "surname"
+
+
+@pytest.mark.parametrize("name", ["../campaigns/x", "a/b", "/tmp/x", "x.toml", "a\nb", ""])
+def test_campaign_names_are_names_not_paths(campaigns, capsys, name):
+    (campaigns / "x.toml").write_text(QINGLIU, encoding="utf-8")
+    for command in ("run", "check", "serve"):
+        with pytest.raises(SystemExit) as stopped:
+            main([command, name])
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "参保活动名称" in err[0] and "只能包含字母、数字" in err[0], err
+    with pytest.raises(CampaignError, match="参保活动名称"):
+        load_campaign(name, get_settings())
+    assert not (campaigns / "data").exists()
+
+
+def test_a_file_name_with_a_line_break_is_reported_on_one_line(capsys):
+    from datetime import date
+    from pathlib import Path
+
+    from flows.cli import report
+    from flows.ingest import FileResult
+    from flows.pipeline import RunSummary
+
+    broken = FileResult(
+        "龙津镇\n_2024-11-13.csv", "0" * 64, "file_error", "龙津镇",
+        error="文件 龙津镇\n_2024-11-13.csv 无法读取：不是表格\r",
+    )  # fmt: skip
+    county = {"enrolled": 0, "rate": 0.0}
+    summary = RunSummary("c", date(2024, 11, 13), Path("out"), "partial", [broken], county)
+    assert report(summary) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("错误：文件 龙津镇\\n_2024-11-13.csv 无法读取：不是表格\\r；")
+
+
+def _without(text: str, start: str, end: str, instead: str = "") -> str:
+    """``text`` with the part from ``start`` up to ``end`` replaced."""
+    head, rest = text.split(start, 1)
+    return head + instead + end + rest.split(end, 1)[1]
+
+
+SCHEMA_MISTAKES = [
+    (("every_days = 5", 'every_days = "five"'), "[circular] every_days（通报间隔天数）应为正整数"),
+    (("every_days = 5", "every_days = 0"), "every_days（通报间隔天数）应为正整数，现为 0"),
+    (("every_days = 5", "every_days = -5"), "every_days（通报间隔天数）应为正整数，现为 -5"),
+    (("first_number = 1", "first_number = -3"), "first_number（第一期通报序号）应为正整数"),
+    (
+        ('township_file = "data/reference/townships.csv"\n', ""),
+        "[campaign]缺少必填项 township_file（乡镇名录文件）",
+    ),
+    (
+        ('township_file = "data/reference/townships.csv"', 'township_file = "nope.csv"'),
+        "[campaign] township_file（乡镇名录文件）找不到文件",
+    ),
+    (
+        ("deadline = 2024-12-31", "deadline = 2024-12-31T18:00:00"),
+        "deadline（截止日期）应为日期（不带时刻），如 2024-12-31，现为 2024-12-31 18:00:00",
+    ),
+    (
+        ("start = 2024-10-15", 'start = "2024-10-15"'),
+        "[window] start（开始日期）应为日期，如 2024-12-31（不加引号），现为“2024-10-15”",
+    ),
+    (
+        ('timezone = "Asia/Shanghai"', 'timezone = "Asia/Shangai"'),
+        "[schedule] timezone（时区）不是已知的时区",
+    ),
+    (('cron = "0 2 * * *"', 'cron = "0 2 * *"'), "[schedule] cron（运行时间（cron））不是有效的"),
+    (('rounding = "ceil"', 'rouding = "ceil"'), "rouding 不是可用的设置项，是否为 rounding？"),
+    (("[window]", "[windw]"), "未知的一节 [windw]，是否为 [window]？"),
+    (('rate = "0.20"', "rate = [0.2]"), "rate（比例）应为比例"),
+    (("year = 2025", 'year = "2025"'), "[campaign] year（年度）应为整数"),
+]  # fmt: skip
+
+
+def _qingliu_with(edit) -> str:
+    if edit == "no office":
+        return _without(QINGLIU, "[office]", "[base]")
+    if edit == "targets as text":
+        return 'targets = "20%"\n' + _without(QINGLIU, "[targets]", "# 乡镇报送")
+    if edit == "levels as text":
+        return _without(QINGLIU, "[[targets.levels]]", "# 乡镇报送", 'levels = "floor"\n\n')
+    assert edit[0] in QINGLIU
+    return QINGLIU.replace(*edit)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        *SCHEMA_MISTAKES,
+        ("no office", "缺少必填项 office（[office] 一节：发文）"),
+        ("targets as text", "[targets]（任务设置）应为一节（表），现为“20%”"),
+        ("levels as text", "levels（任务档次）应写成 [[targets.levels]] 表，每项一节，现为“floor”"),
+    ],
+)  # fmt: skip
+def test_a_campaign_file_is_checked_against_its_schema(campaigns, capsys, edit, message):
+    (campaigns / "c.toml").write_text(_qingliu_with(edit), encoding="utf-8")
+    for command in ("run", "check"):
+        assert main([command, "c", *(["--as-of", "2024-11-13"] if command == "run" else [])]) == 2
+        captured = capsys.readouterr()
+        err = captured.err.strip().splitlines()
+        lines = 2 if "windw" in message else 1  # a misspelt section is also a missing one
+        assert len(err) == lines and all(line.startswith("错误：") for line in err), err
+        assert message in err[0], err
+        assert "Traceback" not in captured.out + captured.err
+
+
+def test_every_schema_mistake_of_a_file_is_named_at_once(campaigns, capsys):
+    mistakes = [SCHEMA_MISTAKES[i] for i in (0, 3, 6, 7, 8, 9, 10)]
+    broken = QINGLIU
+    for edit, _ in mistakes:
+        broken = broken.replace(*edit)
+    broken = broken.replace('rate = "0.30"', 'rate = "30"')
+    (campaigns / "c.toml").write_text(broken, encoding="utf-8")
+    assert main(["check", "c"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "c：发现 8 个问题，请修改后再运行"
+    err = captured.err.strip().splitlines()
+    assert len(err) == 8 and all(line.startswith("错误：") for line in err), err
+    for _, message in mistakes:
+        assert any(message in line for line in err), (message, err)
+    assert any("任务档次“力争任务”的比例应在 0 到 1 之间：30" in line for line in err)
