@@ -1,28 +1,19 @@
 -- one row per person and reporting township, for people reported by more than one township
-with rows as (
-    select * from stg_enrollments
+-- (in rosters or in registers): counted once, in counted_in, and listed for every township
+with reports as (
+    select * from int_person_reports where reported_by_several_townships
 ),
-persons as (
-    select * from int_persons_deduplicated where reported_by_several_townships
-),
-reports as (
+by_township as (
     select
-        r.id_number,
-        r.name,
-        r.township,
-        min(r.bought_on) as bought_on,
-        min(r.file_name) as file_name
-    from rows as r
-    semi join persons as p using (id_number)
-    group by r.id_number, r.name, r.township
+        id_number,
+        name,
+        township,
+        min(dated_on) as bought_on,
+        min(file_name) as file_name,
+        any_value(counted_in) as counted_in
+    from reports
+    group by id_number, name, township
 )
-select
-    reports.id_number,
-    reports.name,
-    reports.township,
-    reports.bought_on,
-    reports.file_name,
-    persons.township as counted_in
-from reports
-join persons using (id_number)
-order by reports.id_number, reports.bought_on, reports.township
+select id_number, name, township, bought_on, file_name, counted_in
+from by_township
+order by id_number, bought_on, township
