@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     summary = run_campaign(campaign.name, as_of, circular=circular)
                 except Exception as exc:  # the flow has logged the details already
+                    if STOP_REQUESTED:  # a SIGTERM that DuckDB turned into "Query interrupted"
+                        raise KeyboardInterrupt from exc
                     return fail(f"运行失败：{one_line(str(exc))}", EXIT_PARTIAL)
                 code = max(code, report(summary))
     except KeyboardInterrupt:  # Ctrl+C or SIGTERM: the run's loads are rolled back
@@ -224,11 +226,16 @@ def prefect_api(settings):
             EventsWorker.drain_all(timeout=5)
 
 
+STOP_REQUESTED = False  # set by SIGTERM: whatever the run then fails with, it was stopped
+
+
 def stop_on_sigterm() -> None:
     """SIGTERM (kill, systemd, a scheduler's timeout) stops canbao as Ctrl+C does, so that
     the Prefect server is stopped, open transactions roll back and the lock is released."""
 
     def interrupt(signum, frame):
+        global STOP_REQUESTED
+        STOP_REQUESTED = True
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
