@@ -239,6 +239,19 @@ def stop_on_sigterm() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    # While a flow runs, Prefect swaps in its own SIGTERM handler, and the exception it raises
+    # may surface as another one ("Task run is not set"); note the stop there too, so that a
+    # stopped run is reported as stopped, not as failed.
+    from prefect.utilities import engine as prefect_engine
+
+    prefect_handler = prefect_engine._prefect_sigterm_handler
+
+    def noted(signum, *args):
+        global STOP_REQUESTED
+        STOP_REQUESTED = True
+        return prefect_handler(signum, *args)
+
+    prefect_engine._prefect_sigterm_handler = noted
 
 
 if __name__ == "__main__":
