@@ -19,6 +19,7 @@ from flows.config import Campaign, load_campaign
 from flows.ingest import read_base_table
 from flows.results import Results, with_units
 from flows.settings import PROJECT_ROOT, get_settings
+from tests.deliveries import load_clean_delivery
 from tests.report.runs import run_results
 
 CAMPAIGN = "yongchun_2023_basic"
@@ -93,24 +94,16 @@ def load_counts(
     rows = villages[["village", *VILLAGE_COUNTS]].assign(
         township=township, source_row=range(4, 4 + len(villages))
     )
-    rejects = pd.DataFrame(columns=["source_row", "column_name", "value", "reason"])
-    delivery = {
-        "campaign": campaign.name,
-        "file_sha256": stem,
-        "file_name": f"{stem}.xlsx",
-        "archived_as": f"{stem}.xlsx",
-        "township": township,
-        "delivered_on": day,
-        "sheet": None,
-        "encoding": None,
-        "rows_read": len(rows),
-        "rows_loaded": len(rows),
-        "rows_rejected": 0,
-        "rows_summary": 1,
-        "warnings": "",
-    }
-    with store.transaction(con):
-        store.load_delivery(con, "basic_village_counts", delivery, rows, rejects)
+    load_clean_delivery(
+        con,
+        campaign.name,
+        "basic_village_counts",
+        f"{stem}.xlsx",
+        township,
+        day,
+        rows,
+        rows_summary=1,
+    )
 
 
 def load_bases(con: duckdb.DuckDBPyConnection, campaign: Campaign) -> list[str]:

@@ -19,6 +19,7 @@ from flows.config import Campaign, load_campaign
 from flows.ingest import read_base_table
 from flows.results import Results, with_units
 from flows.settings import get_settings
+from tests.deliveries import load_clean_delivery
 from tests.report.runs import run_results
 
 CAMPAIGN = "qingliu_2025_puhui"
@@ -121,24 +122,7 @@ def load_roster(
             "channel": None,
         }
     )
-    rejects = pd.DataFrame(columns=["source_row", "column_name", "value", "reason"])
-    delivery = {
-        "campaign": campaign.name,
-        "file_sha256": stem,
-        "file_name": f"{stem}.xlsx",
-        "archived_as": f"{stem}.xlsx",
-        "township": township,
-        "delivered_on": day,
-        "sheet": None,
-        "encoding": None,
-        "rows_read": new,
-        "rows_loaded": new,
-        "rows_rejected": 0,
-        "rows_summary": 0,
-        "warnings": "",
-    }
-    with store.transaction(con):
-        store.load_delivery(con, "enrollments", delivery, rows, rejects)
+    load_clean_delivery(con, campaign.name, "enrollments", f"{stem}.xlsx", township, day, rows)
 
 
 def load_campaign_data(con: duckdb.DuckDBPyConnection, campaign: Campaign) -> list[str]:

@@ -13,6 +13,7 @@ from flows.config import TargetLevel, load_campaign
 from flows.results import compute_marts, widen_levels
 from flows.settings import get_settings
 from tests.conftest import QINGLIU, REFERENCE
+from tests.deliveries import load_clean_delivery
 
 AS_OF = date(2024, 11, 13)
 FLOOR_AND_STRETCH = (
@@ -52,29 +53,7 @@ def given_delivery(con, sha: str, township: str, delivered_on: date, people: lis
         channel=None,
         bought_on=pd.to_datetime(rows["bought_on"]),
     )
-    rejects = pd.DataFrame(columns=["source_row", "column_name", "value", "reason"])
-    with store.transaction(con):
-        store.load_delivery(
-            con,
-            "enrollments",
-            {
-                "campaign": "c",
-                "file_sha256": sha,
-                "file_name": f"{sha}.csv",
-                "archived_as": f"{sha}.csv",
-                "township": township,
-                "delivered_on": delivered_on,
-                "sheet": None,
-                "encoding": "utf-8",
-                "rows_read": len(rows),
-                "rows_loaded": len(rows),
-                "rows_rejected": 0,
-                "rows_summary": 0,
-                "warnings": "",
-            },
-            rows,
-            rejects,
-        )
+    load_clean_delivery(con, "c", "enrollments", f"{sha}.csv", township, delivered_on, rows)
 
 
 def build(con, as_of: date = AS_OF, **changes) -> None:
@@ -370,15 +349,7 @@ def given_register(con, sha: str, township: str, delivered_on: date, people: lis
         place=rows["paid_on"].map(lambda paid: None if paid is None else "本地"),
         paid_on=pd.to_datetime(rows["paid_on"]),
     )
-    rejects = pd.DataFrame(columns=["source_row", "column_name", "value", "reason"])
-    delivery = {
-        "campaign": "c", "file_sha256": sha, "file_name": f"{sha}.csv",
-        "archived_as": f"{sha}.csv", "township": township, "delivered_on": delivered_on,
-        "sheet": None, "encoding": "utf-8", "rows_read": len(rows), "rows_loaded": len(rows),
-        "rows_rejected": 0, "rows_summary": 0, "warnings": "",
-    }  # fmt: skip
-    with store.transaction(con):
-        store.load_delivery(con, "basic_persons", delivery, rows, rejects)
+    load_clean_delivery(con, "c", "basic_persons", f"{sha}.csv", township, delivered_on, rows)
 
 
 def test_a_person_in_two_registers_counts_once_and_is_listed_for_both(con):
