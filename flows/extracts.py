@@ -4,9 +4,14 @@ Values are kept as text exactly as the township typed them; cleaning and
 checking belong to schemas/. Each row keeps its row number in the file so
 that a rejected row can be found by the person who sent it.
 
-CSV is parsed by pandas' C reader: DuckDB 1.5.5's encodings extension
-corrupted GB18030 text at a buffer boundary in our measurements
-(benchmarks/read_paths.py), and pandas was faster to a DataFrame anyway.
+Rows come back as an Arrow table of text (`Extract.table`), which DuckDB reads in place; the
+pandas frame of the same rows (`Extract.frame`) is there for the small tables (base tables,
+village counts). CSV is parsed by Arrow's multi-threaded reader, which keeps blank lines
+(row numbers stay those the township sees) and decodes GB18030 as it reads; DuckDB's own
+reader skips blank lines, and its encodings extension corrupted GB18030 text at a buffer
+boundary in our measurements. A file Arrow will not take as it is (rows of uneven width, a
+quoted value spanning lines, an encoding error) is read by pandas' C reader instead, which
+handles each of those as before.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import python_calamine
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -43,14 +51,21 @@ class NoHeaderError(ExtractError):
 @dataclass
 class Extract:
     """One township file, read: canonical columns as text plus `source_row` (and, from a
-    workbook, `sheet`: the rows of every sheet read, each with its sheet and row)."""
+    workbook, `sheet`: the rows of every sheet read, each with its sheet and row).
+
+    Blank rows are left out and every value is trimmed; nothing else is changed."""
 
     path: Path
-    frame: pd.DataFrame
+    table: pa.Table
     sheet: str | None  # the sheets read, joined with 、
     encoding: str | None
     header_row: int  # of the first sheet read
     skipped_sheets: list[str] = field(default_factory=list)  # one Chinese line each: why
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows as a pandas frame: text columns of dtype "string", source_row int64."""
+        return self.table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
 
 
 def file_sha256(path: Path) -> str:
@@ -112,10 +127,10 @@ def read_extract(
     skipped: list[str] = []
     try:
         if suffix in (".csv", ".txt"):
-            frame, encoding, header_row = _read_csv(path, header)
+            table, encoding, header_row = _read_csv(path, header)
             sheet_name = None
         elif suffix in (".xlsx", ".xlsm", ".xls"):
-            frame, sheet_name, header_row, skipped = _read_workbook(path, header, sheet)
+            table, sheet_name, header_row, skipped = _read_workbook(path, header, sheet)
             encoding = None
         else:
             raise ExtractError(f"文件 {path.name} 的格式不受支持（应为 CSV 或 XLSX）")
@@ -123,7 +138,7 @@ def read_extract(
         raise
     except Exception as exc:  # any parser failure is a file the township must resend
         raise unreadable(path, exc) from exc
-    return Extract(path, frame, sheet_name, encoding, header_row, skipped)
+    return Extract(path, table, sheet_name, encoding, header_row, skipped)
 
 
 @dataclass(frozen=True)
@@ -159,7 +174,7 @@ def _decode_head(path: Path) -> tuple[str, str]:
     raise ExtractError(f"文件 {path.name} 的编码无法识别（应为 UTF-8 或 GBK）")
 
 
-def _read_csv(path: Path, header: HeaderRule) -> tuple[pd.DataFrame, str, int]:
+def _read_csv(path: Path, header: HeaderRule) -> tuple[pa.Table, str, int]:
     text, encoding = _decode_head(path)
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
     delimiter = (
@@ -168,7 +183,52 @@ def _read_csv(path: Path, header: HeaderRule) -> tuple[pd.DataFrame, str, int]:
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
     header_index, mapping = _find_header(rows, header, path.name)
     columns = sorted({0, *mapping})
+    names = {**mapping, 0: mapping.get(0, FIRST_CELL)}
+    table = _read_csv_arrow(path, encoding, delimiter, header_index, len(rows[header_index]), names)
+    if table is None:
+        raw, encoding = _read_csv_pandas(path, encoding, delimiter, header_index, columns)
+        raw = raw.rename(columns=names)
+        table = pa.Table.from_pandas(raw, preserve_index=False)
+    return _drop_blank(table), encoding.replace("utf-8-sig", "utf-8"), header_index + 1
 
+
+def _read_csv_arrow(
+    path: Path, encoding: str, delimiter: str, header_index: int, width: int, names: dict
+) -> pa.Table | None:
+    """The rows under the header by Arrow's reader, or None where pandas must read them."""
+    positions = [f"c{i}" for i in range(width)]
+    wanted = [positions[i] for i in sorted(names) if i < width]
+    if len(wanted) < len(names):  # a named column beyond the header's own width
+        return None
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(
+                skip_rows=header_index + 1,
+                column_names=positions,
+                encoding="utf8" if encoding == "utf-8-sig" else encoding,
+            ),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=wanted,
+                column_types={name: pa.string() for name in wanted},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
+        return None  # uneven rows, bad bytes: pandas says which, or reads them as before
+    if path.read_bytes().count(b"\n") > header_index + 1 + table.num_rows:
+        return None  # a quoted value spans lines: pandas keeps the row numbers right
+    table = table.rename_columns([names[int(name[1:])] for name in wanted])
+    first = header_index + 2
+    source_row = pa.array(range(first, first + table.num_rows), type=pa.int64())
+    return table.add_column(0, "source_row", source_row)
+
+
+def _read_csv_pandas(
+    path: Path, encoding: str, delimiter: str, header_index: int, columns: list[int]
+) -> tuple[pd.DataFrame, str]:
     def read(enc: str) -> pd.DataFrame:
         try:
             # Blank lines are kept so that row numbers match what the township sees.
@@ -194,14 +254,13 @@ def _read_csv(path: Path, header: HeaderRule) -> tuple[pd.DataFrame, str, int]:
             raise ExtractError(f"文件 {path.name} 的编码无法识别（应为 UTF-8 或 GBK）") from None
         encoding = "gb18030"
         raw = read(encoding)
-    raw = raw.rename(columns={**mapping, 0: mapping.get(0, FIRST_CELL)})
     first_line = pd.Series(pd.RangeIndex(header_index + 2, header_index + 2 + len(raw)))
     if path.read_bytes().count(b"\n") > header_index + 1 + len(raw):
         # a quoted field spanning lines (a stray quote) pushes every later row down the file
         spanned = raw.apply(lambda column: column.str.count("\n")).sum(axis=1)
         first_line += spanned.cumsum() - spanned
     raw.insert(0, "source_row", first_line.astype("int64"))
-    return _drop_blank(raw), encoding.replace("utf-8-sig", "utf-8"), header_index + 1
+    return raw.astype({c: "string" for c in columns}), encoding
 
 
 def _cell_text(value: object) -> str:
@@ -223,7 +282,7 @@ def _cell_text(value: object) -> str:
 
 def _read_workbook(
     path: Path, header: HeaderRule, sheet: str | None
-) -> tuple[pd.DataFrame, str, int, list[str]]:
+) -> tuple[pa.Table, str, int, list[str]]:
     """Every visible sheet with a header row, rows together; the campaign's sheet alone if
     it names one. Every sheet not read is named with the reason."""
     workbook = CalamineWorkbook.from_path(str(path))
@@ -232,7 +291,7 @@ def _read_workbook(
         raise ExtractError(
             f"文件 {path.name} 中没有名为“{sheet}”的工作表（有：{'、'.join(names)}）"
         )
-    frames, read, header_rows, skipped = [], [], [], []
+    tables, read, header_rows, skipped = [], [], [], []
     no_header: list[NoHeaderError] = []
     for meta in workbook.sheets_metadata:
         name = meta.name
@@ -255,39 +314,42 @@ def _read_workbook(
                 f"工作表“{name}”前{HEADER_SCAN_ROWS}行中没有表头（应含“{expected}”等列），未读取"
             )
             continue
-        frames.append(_sheet_frame(rows, header_index, mapping, name))
+        tables.append(_sheet_frame(rows, header_index, mapping, name))
         read.append(name)
         header_rows.append(header_index + 1)
-    if not frames:
+    if not tables:
         if len(no_header) == 1 and (sheet is not None or len(skipped) == 1):
             raise no_header[0]
         raise NoHeaderError(f"文件 {path.name} 中没有可读取的工作表：{'；'.join(skipped)}")
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return frame, "、".join(read), header_rows[0], skipped
+    table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
+    return table, "、".join(read), header_rows[0], skipped
 
 
 def _sheet_frame(
     rows: list[list[object]], header_index: int, mapping: dict[int, str], sheet: str
-) -> pd.DataFrame:
+) -> pa.Table:
     body = rows[header_index + 1 :]
     positions = {0: mapping.get(0, FIRST_CELL), **mapping}
-    columns = {
-        canonical: [_cell_text(r[pos]) if pos < len(r) else "" for r in body]
-        for pos, canonical in positions.items()
+    first = header_index + 2
+    columns = {"source_row": pa.array(range(first, first + len(body)), type=pa.int64())}
+    for pos, canonical in positions.items():
+        cells = [_cell_text(r[pos]) if pos < len(r) else "" for r in body]
+        columns[canonical] = pa.array(cells, type=pa.string())
+    table = _drop_blank(pa.table(columns))
+    return table.add_column(1, "sheet", pa.array([sheet] * table.num_rows, type=pa.string()))
+
+
+def _drop_blank(raw: pa.Table) -> pa.Table:
+    """Rows with a value in some column, every value trimmed (missing stays missing)."""
+    trimmed = {
+        name: pc.utf8_trim_whitespace(raw[name]) if name != "source_row" else raw[name]
+        for name in raw.column_names
     }
-    raw = pd.DataFrame(columns, dtype="string")
-    raw.insert(0, "source_row", pd.RangeIndex(header_index + 2, header_index + 2 + len(raw)))
-    frame = _drop_blank(raw)
-    frame.insert(1, "sheet", pd.Series(sheet, index=frame.index, dtype="string"))
-    return frame
-
-
-def _drop_blank(raw: pd.DataFrame) -> pd.DataFrame:
-    if raw.empty:  # a header and nothing under it: a delivery of no rows
-        return raw.astype({column: "string" for column in raw.columns.drop("source_row")})
-    values = raw.drop(columns="source_row").astype("string").fillna("")
-    blank = values.apply(lambda col: col.str.fullmatch(r"\s*")).all(axis=1)
-    out = raw.loc[~blank].reset_index(drop=True)
-    for column in out.columns.drop("source_row"):
-        out[column] = out[column].astype("string").str.strip()
-    return out
+    texts = [column for name, column in trimmed.items() if name != "source_row"]
+    if not texts or raw.num_rows == 0:
+        return pa.table(trimmed)
+    filled = [pc.not_equal(pc.fill_null(column, ""), "") for column in texts]
+    keep = filled[0]
+    for other in filled[1:]:
+        keep = pc.or_(keep, other)
+    return pa.table(trimmed).filter(keep)
