@@ -16,6 +16,7 @@ handles each of those as before.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -162,13 +164,18 @@ def _find_header(rows: list[list[object]], rule: HeaderRule, name: str) -> tuple
 
 
 def _decode_head(path: Path) -> tuple[str, str]:
-    head = path.read_bytes()[: 1 << 16]
+    """The first 64 KiB as text, and the encoding that reads it strictly.
+
+    A multi-byte character cut at the end of the sample is left for the incremental decoder
+    to hold back; any other bad byte rules the encoding out (decoding UTF-8 leniently once let
+    every GBK file over 64 KiB through as garbled UTF-8, and its header was never found).
+    """
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
     for encoding in _ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         try:
-            # a multi-byte character may be cut at the end of the sample
-            return head.decode(
-                encoding, errors="strict" if len(head) < 1 << 16 else "ignore"
-            ), encoding
+            return decoder.decode(head, final=len(head) < 1 << 16), encoding
         except UnicodeDecodeError:
             continue
     raise ExtractError(f"文件 {path.name} 的编码无法识别（应为 UTF-8 或 GBK）")
@@ -218,12 +225,22 @@ def _read_csv_arrow(
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         return None  # uneven rows, bad bytes: pandas says which, or reads them as before
-    if path.read_bytes().count(b"\n") > header_index + 1 + table.num_rows:
+    if _line_breaks(path) > header_index + 1 + table.num_rows:
         return None  # a quoted value spans lines: pandas keeps the row numbers right
     table = table.rename_columns([names[int(name[1:])] for name in wanted])
-    first = header_index + 2
-    source_row = pa.array(range(first, first + table.num_rows), type=pa.int64())
-    return table.add_column(0, "source_row", source_row)
+    return table.add_column(0, "source_row", _row_numbers(header_index + 2, table.num_rows))
+
+
+def _row_numbers(first: int, count: int) -> pa.Array:
+    return pa.array(np.arange(first, first + count, dtype=np.int64))
+
+
+def _line_breaks(path: Path) -> int:
+    count = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            count += block.count(b"\n")
+    return count
 
 
 def _read_csv_pandas(
@@ -330,8 +347,7 @@ def _sheet_frame(
 ) -> pa.Table:
     body = rows[header_index + 1 :]
     positions = {0: mapping.get(0, FIRST_CELL), **mapping}
-    first = header_index + 2
-    columns = {"source_row": pa.array(range(first, first + len(body)), type=pa.int64())}
+    columns = {"source_row": _row_numbers(header_index + 2, len(body))}
     for pos, canonical in positions.items():
         cells = [_cell_text(r[pos]) if pos < len(r) else "" for r in body]
         columns[canonical] = pa.array(cells, type=pa.string())

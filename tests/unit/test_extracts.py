@@ -162,3 +162,19 @@ def test_any_spacing_or_bracket_width_maps_to_the_same_column(alias_and_canonica
         position = data.draw(st.integers(0, len(damaged)))
         damaged = damaged[:position] + gap + damaged[position:]
     assert map_headers(["序号", damaged], LOOKUP) == {1: canonical}
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8"])
+def test_a_file_larger_than_the_sample_its_encoding_is_judged_by_reads_whole(tmp_path, encoding):
+    """The first 64 KiB decide the encoding; a GBK file over that size once read as
+    garbled UTF-8 and was refused for want of a header."""
+    header = ["身份证号", "姓名", "乡镇", "村(居)", "投保日期", "缴费方式"]
+    lines = [",".join(header)] + [",".join(ROWS[n % 2]) for n in range(4000)]
+    path = tmp_path / "龙津镇_2024-10-20.csv"
+    path.write_bytes("\n".join(lines).encode(encoding))
+    assert path.stat().st_size > 1 << 16
+    extract = read_extract(path, LOOKUP)
+    assert extract.encoding == ("utf-8" if encoding == "utf-8" else "gb18030")
+    assert len(extract.frame) == 4000
+    assert extract.frame["name"].tolist()[:2] == ["张三", "李四"]
+    assert extract.frame["source_row"].iloc[-1] == 4001
