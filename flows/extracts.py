@@ -357,8 +357,10 @@ def _sheet_frame(
 
 def _drop_blank(raw: pa.Table) -> pa.Table:
     """Rows with a value in some column, every value trimmed (missing stays missing)."""
-    trimmed = {
-        name: pc.utf8_trim_whitespace(raw[name]) if name != "source_row" else raw[name]
+    trimmed = {  # every text column as Arrow strings (a column pandas left empty is "null")
+        name: pc.utf8_trim_whitespace(raw[name].cast(pa.string()))
+        if name != "source_row"
+        else raw[name]
         for name in raw.column_names
     }
     texts = [column for name, column in trimmed.items() if name != "source_row"]

@@ -32,7 +32,8 @@ from schemas.headers import (
     alias_lookup,
     normalize_header,
 )
-from schemas.kinds import KINDS, DeliveryKind, Rules
+from schemas.kinds import KINDS, DeliveryKind, Rules, check_in_duckdb
+from schemas.persons import PersonCheck
 from schemas.roster import REASON_DUPLICATE
 from schemas.rows import ROW_KEYS, split_summary_rows
 
@@ -417,7 +418,7 @@ def same_day_batches(
     delivered_on: date,
     digest: str,
     file_name: str,
-    valid: pd.DataFrame,
+    rows: CheckedFile,
 ) -> tuple[list[dict], list[str]]:
     """Which earlier files of the same township and day this one replaces, and what to say.
 
@@ -430,21 +431,93 @@ def same_day_batches(
     if not earlier:
         return [], []
     names = "、".join(e["file_name"] for e in earlier)
-    if kind.snapshot or "id_number" not in valid:
+    if kind.snapshot or not isinstance(rows, PersonRows):
         return earlier, [f"{kind.label}以当日最新的文件为准：替换同日较早报送的 {names}"]
     if any(word in file_name for word in _CORRECTION_WORDS):
         return earlier, [f"文件名标明为更正：替换同日报送的 {names}"]
-    people = valid["id_number"].drop_duplicates()
+    (people,) = con.execute("select count(distinct id_number) from incoming_valid").fetchone()
     replacing, notes = [], []
     for entry in earlier:
-        shared = shared_people(con, kind.table, campaign, entry["sha256"], people)
-        counted = f"本文件 {len(people)} 人中有 {shared} 人在同日报送的 {entry['file_name']} 中"
-        if people.size and shared >= CORRECTION_OVERLAP * len(people):
+        shared = shared_people(con, kind.table, campaign, entry["sha256"], "incoming_valid")
+        counted = f"本文件 {people} 人中有 {shared} 人在同日报送的 {entry['file_name']} 中"
+        if people and shared >= CORRECTION_OVERLAP * people:
             replacing.append(entry)
             notes.append(f"{counted}，视为对该文件的更正：替换该文件")
         else:
             notes.append(f"{counted}，视为同日的另一批：两批合计计入")
     return replacing, notes
+
+
+class FrameRows:
+    """A file's rows checked in pandas (village counts): frames in memory."""
+
+    def __init__(self, checked: CheckedRows):
+        self.checked = checked
+        self.valid = checked.valid
+        self.rejects = checked.rejects.assign(value=checked.rejects["value"].astype("string"))
+        self.warnings = checked.warnings
+        self.rows_read = checked.rows_read
+        self.rows_summary = checked.rows_summary
+        self.rows_loaded = len(self.valid)
+        self.rows_rejected = len(self.rejects[["sheet", "source_row"]].drop_duplicates())
+
+    def upgraded_rows(self) -> list[int]:
+        return []
+
+    def commonest_township(self) -> str | None:
+        townships = self.valid.get("township")
+        return None if townships is None or townships.empty else townships.mode().iloc[0]
+
+    def latest_date(self) -> date | None:
+        return None
+
+
+class PersonRows:
+    """A file's rows checked in DuckDB (rosters, registers): incoming_valid and
+    incoming_rejects in the connection, asked what the manifest needs."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, checked: PersonCheck):
+        self.con = con
+        self.warnings: list[str] = []
+        self.rows_read = checked.rows_read
+        self.rows_summary = checked.rows_summary
+        self.rows_loaded = checked.rows_loaded
+        self.rows_rejected = checked.rows_rejected
+        con.execute(
+            "create or replace temp view incoming_valid_rows as"
+            " select * exclude (pos) from incoming_valid"
+        )
+        self.valid = "incoming_valid_rows"
+        con.execute(
+            "create or replace temp view incoming_reject_rows as"
+            " select i.source_row, r.column_name, r.value, r.reason, i.sheet"
+            " from incoming_rejects r join incoming i using (pos)"
+        )
+        self.rejects = "incoming_reject_rows"
+
+    def upgraded_rows(self) -> list[int]:
+        found = self.con.execute(
+            "select source_row from incoming_valid where id_upgraded order by pos"
+        ).fetchall()
+        return [row for (row,) in found]
+
+    def commonest_township(self) -> str | None:
+        found = self.con.execute(
+            "select township from incoming_valid group by township"
+            " order by count(*) desc, township limit 1"
+        ).fetchone()
+        return found[0] if found else None
+
+    def latest_date(self) -> date | None:
+        columns = {c for (c,) in self.con.execute("select name from pragma_table_info('incoming')")}
+        day = next((c for c in ("bought_on", "paid_on") if c in columns), None)
+        if day is None:
+            return None
+        (latest,) = self.con.execute(f"select max({day}) from incoming_valid").fetchone()
+        return latest
+
+
+CheckedFile = FrameRows | PersonRows
 
 
 def ingest_file(
@@ -492,24 +565,25 @@ def ingest_file(
         window_end=campaign.deadline,
         township=township,
     )
-    checked = check_sheets(kind, extract.frame, rules)
-    valid, rejects = checked.valid, checked.rejects
-    notes = [*extract.skipped_sheets, *checked.warnings]
-    if "id_upgraded" in valid and valid["id_upgraded"].any():
-        rows = valid.loc[valid["id_upgraded"], "source_row"].astype(str).tolist()
-        shown = "、".join(rows[:10]) + ("等" if len(rows) > 10 else "")
-        notes.append(f"{len(rows)} 个15位旧身份证号已按规则转换为18位（第{shown}行），请核对")
-    if township is None and not valid.empty:
-        township = valid["township"].mode().iloc[0]
+    if kind.persons is not None:  # checked in DuckDB, where the rows stay
+        checked = check_in_duckdb(con, kind.persons, extract.table, rules)
+        rows = PersonRows(con, checked)
+    else:
+        rows = FrameRows(check_sheets(kind, extract.frame, rules))
+    notes = [*extract.skipped_sheets, *rows.warnings]
+    upgraded = rows.upgraded_rows()
+    if upgraded:
+        shown = "、".join(str(r) for r in upgraded[:10]) + ("等" if len(upgraded) > 10 else "")
+        notes.append(f"{len(upgraded)} 个15位旧身份证号已按规则转换为18位（第{shown}行），请核对")
+    if township is None:
+        township = rows.commonest_township()
     delivered_on = date_from_name(path.stem)
     if delivered_on is None:
-        dates = valid.get("bought_on", valid.get("paid_on"))
-        has_dates = dates is not None and dates.notna().any()
-        delivered_on = dates.max().date() if has_dates else campaign.window_start
+        delivered_on = rows.latest_date() or campaign.window_start
     else:
         notes.extend(name_date_warnings(delivered_on, campaign, today or date.today()))
     replacing, batch_notes = same_day_batches(
-        con, kind, campaign.name, township, delivered_on, digest, path.name, valid
+        con, kind, campaign.name, township, delivered_on, digest, path.name, rows
     )
     notes.extend(batch_notes)
     archive_dir.mkdir(parents=True, exist_ok=True)
@@ -522,10 +596,10 @@ def ingest_file(
         status="loaded",
         township=township,
         delivered_on=delivered_on,
-        rows_read=checked.rows_read,
-        rows_loaded=len(valid),
-        rows_rejected=len(rejects[["sheet", "source_row"]].drop_duplicates()),
-        rows_summary=checked.rows_summary,
+        rows_read=rows.rows_read,
+        rows_loaded=rows.rows_loaded,
+        rows_rejected=rows.rows_rejected,
+        rows_summary=rows.rows_summary,
         warnings=[f"文件 {path.name}：{w}" for w in notes],
     )
     result.check_accounting()
@@ -547,8 +621,8 @@ def ingest_file(
             "rows_summary": result.rows_summary,
             "warnings": "\n".join(result.warnings),
         },
-        valid,
-        rejects.assign(value=rejects["value"].astype("string")),
+        rows.valid,
+        rows.rejects,
         replacing=replacing,
     )
     known[digest] = (

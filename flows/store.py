@@ -213,18 +213,14 @@ def same_day_deliveries(
 
 
 def shared_people(
-    con: duckdb.DuckDBPyConnection, table: str, campaign: str, sha256: str, ids: pd.Series
+    con: duckdb.DuckDBPyConnection, table: str, campaign: str, sha256: str, people: str
 ) -> int:
-    """How many of ``ids`` a loaded delivery holds."""
-    con.register("incoming_ids", pd.DataFrame({"id_number": ids.astype("string")}))
-    try:
-        (count,) = con.execute(
-            f"select count(distinct id_number) from {table} where campaign = ?"
-            " and file_sha256 = ? and id_number in (select id_number from incoming_ids)",
-            [campaign, sha256],
-        ).fetchone()
-    finally:
-        con.unregister("incoming_ids")
+    """How many people of the relation ``people`` (its id_number) a loaded delivery holds."""
+    (count,) = con.execute(
+        f"select count(distinct id_number) from {table} where campaign = ?"
+        f" and file_sha256 = ? and id_number in (select id_number from {people})",
+        [campaign, sha256],
+    ).fetchone()
     return int(count)
 
 
@@ -232,17 +228,24 @@ def load_delivery(
     con: duckdb.DuckDBPyConnection,
     table: str,
     delivery: dict,
-    rows: pd.DataFrame,
-    rejects: pd.DataFrame,
+    rows: pd.DataFrame | str,
+    rejects: pd.DataFrame | str,
     replacing: list[dict] | None = None,
 ) -> list[dict]:
     """Load one delivery, replacing the earlier deliveries ``replacing`` names (file_name,
     sha256); by default every earlier file of the same township and day.
 
+    ``rows`` and ``rejects`` are frames, or relations of the connection (checked in DuckDB).
+
     Call it inside `transaction`: the whole run's loads commit together.
     Returns the deliveries it replaced.
     """
     campaign = delivery["campaign"]
+    frames = {
+        name: frame
+        for name, frame in (("incoming_rows", rows), ("incoming_reject_frame", rejects))
+        if not isinstance(frame, str)
+    }
     try:
         replaced = (
             same_day_deliveries(
@@ -274,21 +277,19 @@ def load_delivery(
             " $warnings as warnings, 'loaded' as status, null as replaced_by)",
             delivery,
         )
-        con.register("incoming_rows", rows)
-        con.execute(
-            f"insert into {table} by name"
-            " select ? as campaign, ? as file_sha256, * from incoming_rows",
-            [campaign, delivery["file_sha256"]],
-        )
-        con.register("incoming_rejects", rejects)
-        con.execute(
-            "insert into rejects by name select ? as campaign, ? as file_sha256, *"
-            " from incoming_rejects",
-            [campaign, delivery["file_sha256"]],
-        )
+        for name, frame in frames.items():
+            con.register(name, frame)
+        row_source = rows if isinstance(rows, str) else "incoming_rows"
+        reject_source = rejects if isinstance(rejects, str) else "incoming_reject_frame"
+        for target, source in ((table, row_source), ("rejects", reject_source)):
+            con.execute(
+                f"insert into {target} by name"
+                f" select ? as campaign, ? as file_sha256, * from {source}",
+                [campaign, delivery["file_sha256"]],
+            )
     finally:
-        for view in ("incoming_rows", "incoming_rejects"):
-            con.unregister(view)
+        for name in frames:
+            con.unregister(name)
     return replaced
 
 

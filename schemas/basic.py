@@ -8,20 +8,22 @@ enrollment, payment date and whether the person paid last year.
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
+import pandera.ibis as pa_ibis
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.rejects import duplicate_rejects, failure_cases, reasons_for, split_valid
+from schemas.persons import PersonSpec
+from schemas.rejects import failure_cases, reasons_for, split_valid
 from schemas.roster import (
+    ID_CHECKS,
     REASON_DUPLICATE,
     id_reasons,
-    parse_dates,
-    person_columns,
     person_model,
     township_reason,
 )
@@ -179,72 +181,62 @@ def reconcile_total(valid: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
 # --- person register -------------------------------------------------------------------------
 
 
-def prepare_register(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
-    text, person = person_columns(raw, aliases)
-    blank = pd.Series(pd.NA, index=raw.index, dtype="string")
-    last_year = text.get("paid_last_year", blank).str.strip()
-    return pd.DataFrame(
-        {
-            **person,
-            "village": text.get("village", blank).str.strip().mask(lambda s: s == ""),
-            "scheme": text.get("scheme", blank).str.strip().mask(lambda s: s == ""),
-            "place": text.get("place", blank).str.strip().mask(lambda s: s == ""),
-            "paid_on": parse_dates(text.get("paid_on", blank)),
-            "paid_on_raw": text.get("paid_on", blank),
-            "paid_last_year": last_year.isin(YES).astype("boolean").mask(~last_year.isin(YES + NO)),
-            "paid_last_year_raw": last_year,
-        }
-    )
-
-
 @functools.cache
-def register_model(window_end: date) -> type[pa.DataFrameModel]:
+def register_model(window_start: date, window_end: date) -> type:
+    """A person register: the identity checks, plus scheme, place and last year's payment.
+    (``window_start`` is unused: a payment date may fall before the campaign window.)"""
+
     class PersonRegisterModel(person_model(window_end)):
-        scheme: Series[pd.StringDtype] = pa.Field(nullable=True)
-        place: Series[pd.StringDtype] = pa.Field(nullable=True)
-        paid_on: Series[pd.Timestamp] = pa.Field(nullable=True)
-        paid_on_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
-        paid_last_year: Series[pd.BooleanDtype] = pa.Field(nullable=False)
-        paid_last_year_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
+        scheme: str = pa_ibis.Field(nullable=True)
+        place: str = pa_ibis.Field(nullable=True)
+        paid_on: datetime.date = pa_ibis.Field(nullable=True)
+        paid_on_raw: str = pa_ibis.Field(nullable=True)
+        paid_last_year: bool = pa_ibis.Field(nullable=True)
+        paid_last_year_raw: str = pa_ibis.Field(nullable=True)
 
-        @pa.check("scheme", error=REASON_SCHEME)
-        def known_scheme(cls, scheme: Series[str]) -> Series[bool]:
-            return scheme.isin(SCHEMES) | scheme.isna()
+        @pa_ibis.check("paid_last_year", error=REASON_LAST_YEAR, ignore_na=False)
+        def last_year_read(cls, data):
+            return data.table[data.key].notnull()
 
-        @pa.check("place", error=REASON_PLACE)
-        def known_place(cls, place: Series[str]) -> Series[bool]:
-            return place.isin(PLACES) | place.isna()
+        @pa_ibis.check("scheme", error=REASON_SCHEME)
+        def known_scheme(cls, data):
+            return data.table[data.key].isin(SCHEMES)
 
-        @pa.dataframe_check(error=REASON_PAID_WITHOUT_PLACE)
-        def place_and_date_together(cls, df: pd.DataFrame) -> Series[bool]:
-            has_date = df["paid_on"].notna() | df["paid_on_raw"].fillna("").str.strip().ne("")
-            return has_date == df["place"].notna()
+        @pa_ibis.check("place", error=REASON_PLACE)
+        def known_place(cls, data):
+            return data.table[data.key].isin(PLACES)
+
+        @pa_ibis.dataframe_check(error=REASON_PAID_WITHOUT_PLACE)
+        def place_and_date_together(cls, data):
+            table = data.table
+            has_date = table.paid_on.notnull() | (table.paid_on_raw.fill_null("").strip() != "")
+            return has_date == table.place.notnull()
 
     return PersonRegisterModel
 
 
-REGISTER_COLUMNS = [
+REGISTER_COLUMNS = (
     "source_row", "id_number", "id_upgraded", "name", "township", "village", "scheme", "place",
     "paid_on", "paid_last_year",
-]  # fmt: skip
+)  # fmt: skip
+# what 上年是否缴费 may say
+LAST_YEAR_ANSWERS = {**dict.fromkeys(YES, True), **dict.fromkeys(NO, False)}
 
-
-def validate_register(
-    prepared: pd.DataFrame, *, window_end: date, townships: list[str]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(valid persons, rejects) of a person register."""
-    failures = failure_cases(register_model(window_end), prepared)
-    reasons = {
-        **id_reasons(townships),
-        "paid_last_year": {"not_nullable": REASON_LAST_YEAR},
-    }
-    values = {
+REGISTER = PersonSpec(
+    sql="register",
+    text_columns=(
+        "id_number", "name", "township", "village", "scheme", "place", "paid_on",
+        "paid_last_year",
+    ),
+    model=register_model,
+    reasons=id_reasons,
+    value_columns={
         "township": "township_raw",
         "paid_on": "paid_on_raw",
         "paid_last_year": "paid_last_year_raw",
-    }
-    rejects = reasons_for(prepared, failures, reasons, values, frame_check_column="place")
-    rejects = pd.concat(
-        [rejects, duplicate_rejects(prepared, rejects, REASON_DUPLICATE)], ignore_index=True
-    )
-    return split_valid(prepared, rejects, REGISTER_COLUMNS)
+    },
+    frame_check_columns={**ID_CHECKS, REASON_PAID_WITHOUT_PLACE: "place"},
+    load_columns=REGISTER_COLUMNS,
+    duplicate_reason=REASON_DUPLICATE,
+    own_township_only=True,
+)  # fmt: skip

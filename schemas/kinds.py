@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from schemas import basic, roster
 from schemas.headers import (
@@ -20,6 +22,13 @@ from schemas.headers import (
     REGISTER_REQUIRED,
     ROSTER_HEADERS,
     ROSTER_REQUIRED,
+)
+from schemas.persons import (
+    PersonCheck,
+    PersonSpec,
+    check_persons,
+    checked_frames,
+    memory_connection,
 )
 
 
@@ -54,17 +63,8 @@ class DeliveryKind:
     # marts only this kind of delivery can feed: people reported by two townships (rosters),
     # the people to visit (registers); the flow builds them and writes what they feed
     marts: tuple[str, ...] = ()
-
-
-def _check_roster(data: pd.DataFrame, summary: pd.DataFrame, rules: Rules) -> CheckResult:
-    prepared = roster.prepare_roster(data, rules.township_aliases)
-    valid, rejects = roster.validate_roster(
-        prepared,
-        window_start=rules.window_start,
-        window_end=rules.window_end,
-        townships=rules.townships,
-    )
-    return CheckResult(valid, rejects, [])
+    # person-level kinds are checked in DuckDB where the rows lie (schemas/persons)
+    persons: PersonSpec | None = None
 
 
 def _check_counts(data: pd.DataFrame, summary: pd.DataFrame, rules: Rules) -> CheckResult:
@@ -73,41 +73,41 @@ def _check_counts(data: pd.DataFrame, summary: pd.DataFrame, rules: Rules) -> Ch
     return CheckResult(valid, rejects, basic.reconcile_total(valid, summary))
 
 
-def _check_register(data: pd.DataFrame, summary: pd.DataFrame, rules: Rules) -> CheckResult:
-    prepared = basic.prepare_register(data, rules.township_aliases)
-    valid, rejects = basic.validate_register(
-        prepared, window_end=rules.window_end, townships=rules.townships
+def check_in_duckdb(
+    con: duckdb.DuckDBPyConnection, spec: PersonSpec, text: pa.Table, rules: Rules
+) -> PersonCheck:
+    """A person-level file's rows checked in ``con`` (schemas/persons)."""
+    return check_persons(
+        con,
+        spec,
+        text,
+        aliases=rules.township_aliases,
+        townships=rules.townships,
+        window_start=rules.window_start,
+        window_end=rules.window_end,
+        township=rules.township,
+        answers=basic.LAST_YEAR_ANSWERS,
     )
-    if rules.township is not None:
-        # A township's register is its own registered population: a row naming another
-        # township would count there as if that township had reported. Set it aside.
-        elsewhere = valid["township"] != rules.township
-        moved = valid.loc[elsewhere]
-        rejects = pd.concat(
-            [
-                rejects,
-                pd.DataFrame(
-                    {
-                        "source_row": moved["source_row"],
-                        "column_name": "township",
-                        "value": moved["township"],
-                        "reason": [
-                            f"此行乡镇为“{name}”，本文件为{rules.township}的名册：请列入{name}的名册"
-                            for name in moved["township"]
-                        ],
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
-        valid = valid.loc[~elsewhere].reset_index(drop=True)
-    return CheckResult(valid, rejects, [])
+
+
+def _person_check(spec: PersonSpec) -> Callable[[pd.DataFrame, pd.DataFrame, Rules], CheckResult]:
+    """The DuckDB check of a frame of rows, in a database of its own (one sheet's rows)."""
+
+    def check(data: pd.DataFrame, summary: pd.DataFrame, rules: Rules) -> CheckResult:
+        text = data.astype({c: "string" for c in data.columns if c != "source_row"})
+        with memory_connection() as con:
+            check_in_duckdb(con, spec, pa.Table.from_pandas(text, preserve_index=False), rules)
+            valid, rejects = checked_frames(con)
+        return CheckResult(valid.drop(columns="sheet"), rejects.drop(columns="sheet"), [])
+
+    return check
 
 
 KINDS = {
     "roster": DeliveryKind(
         "roster", "参保花名册", ROSTER_HEADERS, ROSTER_REQUIRED, "id_number", "enrollments",
-        snapshot=False, check=_check_roster, marts=("mart_conflicts",),
+        snapshot=False, check=_person_check(roster.ROSTER), marts=("mart_conflicts",),
+        persons=roster.ROSTER,
     ),
     "counts": DeliveryKind(
         "counts", "村级汇总表", COUNTS_HEADERS, COUNTS_REQUIRED, "registered",
@@ -115,7 +115,7 @@ KINDS = {
     ),
     "register": DeliveryKind(
         "register", "户籍人员参保名册", REGISTER_HEADERS, REGISTER_REQUIRED, "id_number",
-        "basic_persons", snapshot=True, check=_check_register,
-        marts=("mart_followup", "mart_conflicts"),
+        "basic_persons", snapshot=True, check=_person_check(basic.REGISTER),
+        marts=("mart_followup", "mart_conflicts"), persons=basic.REGISTER,
     ),
 }  # fmt: skip

@@ -1,22 +1,23 @@
-"""Person-level rosters (参保花名册): cleaning, the pandera model, and rejects.
+"""Person-level rosters (参保花名册): the pandera models and the reasons of their rejects.
 
-`prepare_roster` turns the text a township typed into typed columns without
-losing what was typed; `RosterModel` says what a loadable row is; every row
-that fails is returned with the column, the value and a reason in Chinese.
+sql/ingest/roster.sql types the text a township typed without losing it; `RosterModel`
+(pandera's Ibis backend, on the DuckDB table) says what a loadable row is; schemas/persons
+turns every failed check into a reject with the column, the value and a reason in Chinese.
+`person_model` holds what rosters and registers share.
 """
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
 from datetime import date
 
+import ibis
 import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+import pandera.ibis as pa
 
-from schemas import identity
-from schemas.rejects import duplicate_rejects, failure_cases, reasons_for, split_valid
+from schemas.persons import PersonSpec
 
 # Province-level prefixes of GB/T 2260 address codes.
 _PROVINCE_RANGES = ((11, 15), (21, 23), (31, 37), (41, 46), (50, 54), (61, 65), (71, 71), (81, 82))
@@ -35,6 +36,7 @@ REASON_ID_BIRTH = "身份证号中的出生日期不存在或晚于活动截止�
 REASON_ID_REGION = "身份证号前两位不是有效的省级行政区划代码"
 REASON_ID_MISSING = "身份证号为空"
 REASON_NAME_MISSING = "姓名为空"
+REASON_TOWNSHIP_UNKNOWN = "township_unknown"  # a reason made per name (township_reason)
 REASON_DATE_INVALID = "投保日期无法识别（应如 2024-10-16）"
 REASON_DATE_OUTSIDE = "投保日期不在本次参保活动期内"
 REASON_DUPLICATE = "同一人在本文件中重复出现，只计一次"
@@ -49,154 +51,107 @@ REASON_ID_IN_VILLAGE = (
 _ID_DIGITS = r"\d{15}"
 
 
-def parse_dates(text: pd.Series) -> pd.Series:
-    """Dates as townships write them: 2024-10-16, 2024/10/16, 2024年10月16日, 20241016, serials."""
-    cleaned = (
-        text.astype("string")
-        .str.replace(r"[年月./]", "-", regex=True)
-        .str.replace("日", "", regex=False)
-        .str.replace(r"[ T].*$", "", regex=True)
-    )
-    parsed = pd.to_datetime(cleaned, format="%Y-%m-%d", errors="coerce")
-    compact = cleaned.str.fullmatch(r"\d{8}").fillna(False)
-    parsed = parsed.mask(
-        compact, pd.to_datetime(cleaned.where(compact), format="%Y%m%d", errors="coerce")
-    )
-    serial = cleaned.str.fullmatch(r"\d{5}").fillna(False)
-    days = pd.to_numeric(cleaned.where(serial), errors="coerce")
-    parsed = parsed.mask(serial, pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D"))
-    return parsed.astype("datetime64[ns]")
+def _column(data) -> ibis.Column:
+    return data.table[data.key]
 
 
-def upgrade_15_digit(ids: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Old 15-digit numbers become 18 characters (century 19 + check char), and which were."""
-    old = ids.str.fullmatch(r"\d{15}").fillna(False)
-    if old.any():
-        first17 = ids[old].str.slice(0, 6) + "19" + ids[old].str.slice(6, 15)
-        ids = ids.mask(old, identity.with_check_char(first17))
-    return ids, old
+def _applicable(table: ibis.Table) -> ibis.Column:
+    """Shaped like an 18-character number (17 digits, then a digit or X): the other identity
+    checks apply. sql/ingest/ computes its check character only then."""
+    return table.id_check_char.notnull()
 
 
-def person_columns(raw: pd.DataFrame, aliases: dict[str, str]) -> tuple[pd.DataFrame, dict]:
-    """(the text of every column, the prepared columns every person-level kind shares)."""
-    text = raw.astype({c: "string" for c in raw.columns if c != "source_row"})
-    ids, upgraded = upgrade_15_digit(identity.normalize(text["id_number"]))
-    township_raw = text["township"].str.replace(r"\s", "", regex=True)
-    return text, {
-        "source_row": raw["source_row"].astype("int64"),
-        "id_number": ids,
-        "id_upgraded": upgraded.astype(bool),
-        "name": text["name"].str.replace(r"\s", "", regex=True).mask(lambda s: s == ""),
-        "township": township_raw.map(aliases).astype("string"),
-        "township_raw": township_raw,
-    }
+def _excel_number(ids: ibis.Column) -> ibis.Column:
+    return ids.contains("E+").fill_null(False)
 
 
-def prepare_roster(raw: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
-    """Typed columns from text columns; the original text of checked fields is kept beside them."""
-    text, person = person_columns(raw, aliases)
-    blank = pd.Series(pd.NA, index=raw.index, dtype="string")
-    return pd.DataFrame(
-        {
-            **person,
-            "village": text.get("village", blank),
-            "bought_on": parse_dates(text["bought_on"]),
-            "bought_on_raw": text["bought_on"],
-            "channel": text.get("channel", blank),
-        }
-    )
+def _excel_zeros(ids: ibis.Column) -> ibis.Column:
+    return ids.endswith("000").fill_null(False)
 
 
-def _applicable_ids(ids: pd.Series) -> pd.Series:
-    return ids.str.fullmatch(r"\d{17}[\dX]").fillna(False)
+def _check_char_matches(table: ibis.Table) -> ibis.Column:
+    """MOD 11-2 (GB 11643-1999, the macro id_check_char) on numbers of the right shape."""
+    return ~_applicable(table) | (table.id_number.substr(17, 1) == table.id_check_char)
 
 
-def id_format_ok(ids: pd.Series) -> pd.Series:
-    excel = ids.str.contains("E+", regex=False).fillna(False)
-    return _applicable_ids(ids) | ids.isna() | excel
-
-
-def _check_char_matches(ids: pd.Series) -> pd.Series:
-    ok = pd.Series(True, index=ids.index)
-    valid_shape = _applicable_ids(ids)
-    shaped = ids[valid_shape]
-    ok[valid_shape] = (
-        identity.check_chars(shaped.str.slice(0, 17)) == shaped.str.slice(17)
-    ).to_numpy()
-    return ok
-
-
-def _excel_zeros(ids: pd.Series) -> pd.Series:
-    return ids.str.endswith("000").fillna(False)
-
-
-def id_check_ok(ids: pd.Series) -> pd.Series:
-    return _check_char_matches(ids) | _excel_zeros(ids)
-
-
-def id_not_truncated(ids: pd.Series) -> pd.Series:
-    """A failed check on a number ending 000 is Excel's 15-digit limit, not a typo."""
-    return _check_char_matches(ids) | ~_excel_zeros(ids)
-
-
-def id_birth_ok(ids: pd.Series, as_of: date) -> pd.Series:
-    births = pd.to_datetime(ids.str.slice(6, 14), format="%Y%m%d", errors="coerce")
-    plausible = births.between(pd.Timestamp("1890-01-01"), pd.Timestamp(as_of))
-    return plausible | ~_applicable_ids(ids)
-
-
-def id_region_ok(ids: pd.Series) -> pd.Series:
-    return ids.str.slice(0, 2).isin(PROVINCE_PREFIXES) | ~_applicable_ids(ids)
+def _present(data) -> ibis.Column:
+    return _column(data).notnull()
 
 
 @functools.cache
 def person_model(window_end: date) -> type[pa.DataFrameModel]:
-    """What every person-level delivery shares: a checked identity number, a name, a township."""
+    """What every person-level delivery shares: a checked identity number, a name, a township.
+
+    Checks run on the typed table in DuckDB (sql/ingest/); a missing value is a check of its
+    own (ignore_na=False) so that its row is named like any other.
+    """
+    latest_birth = ibis.literal(window_end)
 
     class PersonModel(pa.DataFrameModel):
-        source_row: Series[int]
-        id_number: Series[pd.StringDtype] = pa.Field(nullable=False)
-        id_upgraded: Series[bool]
-        name: Series[pd.StringDtype] = pa.Field(nullable=False)
-        township: Series[pd.StringDtype] = pa.Field(nullable=False)
-        township_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
-        village: Series[pd.StringDtype] = pa.Field(nullable=True)
+        pos: int
+        sheet: str = pa.Field(nullable=True)
+        source_row: int
+        id_number: str = pa.Field(nullable=True)
+        id_check_char: str = pa.Field(nullable=True)  # typed by sql/ingest/ from the number
+        id_birth: datetime.date = pa.Field(nullable=True)
+        id_upgraded: bool
+        name: str = pa.Field(nullable=True)
+        township: str = pa.Field(nullable=True)
+        township_raw: str = pa.Field(nullable=True)
+        village: str = pa.Field(nullable=True)
+
+        @pa.check("id_number", error=REASON_ID_MISSING, ignore_na=False)
+        def id_present(cls, data) -> ibis.Column:
+            return _present(data)
+
+        @pa.check("name", error=REASON_NAME_MISSING, ignore_na=False)
+        def name_present(cls, data) -> ibis.Column:
+            return _present(data)
+
+        @pa.check("township", error=REASON_TOWNSHIP_UNKNOWN, ignore_na=False)
+        def township_known(cls, data) -> ibis.Column:
+            return _present(data)
 
         @pa.check("name", error=REASON_ID_IN_NAME)
-        def no_id_in_name(cls, names: Series[str]) -> Series[bool]:
-            return ~names.str.contains(_ID_DIGITS).fillna(False)
+        def no_id_in_name(cls, data) -> ibis.Column:
+            return ~_column(data).re_search(_ID_DIGITS)
 
         @pa.check("village", error=REASON_ID_IN_VILLAGE)
-        def no_id_in_village(cls, villages: Series[str]) -> Series[bool]:
-            return ~villages.str.contains(_ID_DIGITS).fillna(False)
+        def no_id_in_village(cls, data) -> ibis.Column:
+            return ~_column(data).re_search(_ID_DIGITS)
 
         @pa.check("id_number", error=REASON_EXCEL_NUMBER)
-        def not_excel_number(cls, ids: Series[str]) -> Series[bool]:
-            return ~ids.str.contains("E+", regex=False).fillna(False)
+        def not_excel_number(cls, data) -> ibis.Column:
+            return ~_excel_number(_column(data))
 
-        @pa.check("id_number", error=REASON_ID_FORMAT)
-        def id_format(cls, ids: Series[str]) -> Series[bool]:
-            return id_format_ok(ids)
+        # checks that read the facts sql/ingest/ typed beside the number: whole-row checks,
+        # filed under id_number (ID_CHECKS)
+        @pa.dataframe_check(error=REASON_ID_FORMAT)
+        def id_format(cls, data) -> ibis.Column:
+            ids = data.table.id_number  # a missing number is its own reject (id_present)
+            return _applicable(data.table) | _excel_number(ids) | ids.isnull()
 
-        @pa.check("id_number", error=REASON_EXCEL_TRUNCATED)
-        def id_not_truncated(cls, ids: Series[str]) -> Series[bool]:
-            return id_not_truncated(ids)
+        @pa.dataframe_check(error=REASON_EXCEL_TRUNCATED)
+        def id_not_truncated(cls, data) -> ibis.Column:
+            return _check_char_matches(data.table) | ~_excel_zeros(data.table.id_number)
 
-        @pa.check("id_number", error=REASON_ID_CHECK)
-        def id_check(cls, ids: Series[str]) -> Series[bool]:
-            return id_check_ok(ids)
+        @pa.dataframe_check(error=REASON_ID_CHECK)
+        def id_check(cls, data) -> ibis.Column:
+            return _check_char_matches(data.table) | _excel_zeros(data.table.id_number)
 
-        @pa.check("id_number", error=REASON_ID_BIRTH)
-        def id_birth(cls, ids: Series[str]) -> Series[bool]:
-            return id_birth_ok(ids, window_end)
+        @pa.dataframe_check(error=REASON_ID_BIRTH)
+        def id_birth_plausible(cls, data) -> ibis.Column:
+            births = data.table.id_birth
+            plausible = births.between(ibis.date(1890, 1, 1), latest_birth).fill_null(False)
+            return plausible | ~_applicable(data.table)
 
-        @pa.check("id_number", error=REASON_ID_REGION)
-        def id_region(cls, ids: Series[str]) -> Series[bool]:
-            return id_region_ok(ids)
+        @pa.dataframe_check(error=REASON_ID_REGION)
+        def id_region(cls, data) -> ibis.Column:
+            region = data.table.id_number.substr(0, 2).isin(sorted(PROVINCE_PREFIXES))
+            return region | ~_applicable(data.table)
 
         class Config:
             strict = True
-            coerce = True
 
     return PersonModel
 
@@ -204,23 +159,32 @@ def person_model(window_end: date) -> type[pa.DataFrameModel]:
 @functools.cache
 def build_model(window_start: date, window_end: date) -> type[pa.DataFrameModel]:
     """The 惠民保 roster model for one campaign window (purchase dates inside it)."""
-    start, end = pd.Timestamp(window_start), pd.Timestamp(window_end)
 
     class RosterModel(person_model(window_end)):
-        bought_on: Series[pd.Timestamp] = pa.Field(nullable=False)
-        bought_on_raw: Series[pd.StringDtype] = pa.Field(nullable=True)
-        channel: Series[pd.StringDtype] = pa.Field(nullable=True)
+        bought_on: datetime.date = pa.Field(nullable=True)
+        bought_on_raw: str = pa.Field(nullable=True)
+        channel: str = pa.Field(nullable=True)
+
+        @pa.check("bought_on", error=REASON_DATE_INVALID, ignore_na=False)
+        def date_read(cls, data) -> ibis.Column:
+            return _present(data)
 
         @pa.check("bought_on", error=REASON_DATE_OUTSIDE)
-        def in_window(cls, dates: Series[pd.Timestamp]) -> Series[bool]:
-            return dates.between(start, end) | dates.isna()
+        def in_window(cls, data) -> ibis.Column:
+            return _column(data).between(window_start, window_end)
 
     return RosterModel
 
 
-ROSTER_COLUMNS = [
+# the whole-row checks of person_model, each filed under the identity number
+ID_CHECKS = dict.fromkeys(
+    (REASON_ID_FORMAT, REASON_EXCEL_TRUNCATED, REASON_ID_CHECK, REASON_ID_BIRTH, REASON_ID_REGION),
+    "id_number",
+)
+
+ROSTER_COLUMNS = (
     "source_row", "id_number", "id_upgraded", "name", "township", "village", "bought_on", "channel",
-]  # fmt: skip
+)  # fmt: skip
 
 
 def township_reason(raw_names: pd.Series, known: list[str]) -> pd.Series:
@@ -238,23 +202,18 @@ def township_reason(raw_names: pd.Series, known: list[str]) -> pd.Series:
 
 
 def id_reasons(townships: list[str]) -> dict:
-    """Reasons for the checks every person-level kind shares."""
-    return {
-        "id_number": {"not_nullable": REASON_ID_MISSING},
-        "name": {"not_nullable": REASON_NAME_MISSING},
-        "township": {"not_nullable": lambda values: township_reason(values, townships)},
-    }
+    """Reasons for the checks every person-level kind shares: the township's names the
+    closest one of the county."""
+    return {"township": {REASON_TOWNSHIP_UNKNOWN: lambda names: township_reason(names, townships)}}
 
 
-def validate_roster(
-    prepared: pd.DataFrame, *, window_start: date, window_end: date, townships: list[str]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split a prepared roster into loadable rows and rejects (row, column, value, reason)."""
-    failures = failure_cases(build_model(window_start, window_end), prepared)
-    reasons = {**id_reasons(townships), "bought_on": {"not_nullable": REASON_DATE_INVALID}}
-    values = {"township": "township_raw", "bought_on": "bought_on_raw"}
-    rejects = reasons_for(prepared, failures, reasons, values, frame_check_column="id_number")
-    rejects = pd.concat(
-        [rejects, duplicate_rejects(prepared, rejects, REASON_DUPLICATE)], ignore_index=True
-    )
-    return split_valid(prepared, rejects, ROSTER_COLUMNS)
+ROSTER = PersonSpec(
+    sql="roster",
+    text_columns=("id_number", "name", "township", "village", "bought_on", "channel"),
+    model=build_model,
+    reasons=id_reasons,
+    value_columns={"township": "township_raw", "bought_on": "bought_on_raw"},
+    frame_check_columns=ID_CHECKS,
+    load_columns=ROSTER_COLUMNS,
+    duplicate_reason=REASON_DUPLICATE,
+)

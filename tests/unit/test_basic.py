@@ -68,10 +68,12 @@ def test_register_rows_need_a_known_place_and_a_yes_or_no_for_last_year():
         ],
         REGISTER_COLUMNS,
     )
-    prepared = basic.prepare_register(data, {"桃城": "桃城镇", "桃城镇": "桃城镇"})
-    valid, rejects = basic.validate_register(
-        prepared, window_end=date(2023, 6, 30), townships=["桃城镇"]
-    )
+    from schemas.kinds import KINDS, Rules
+
+    aliases = {"桃城": "桃城镇", "桃城镇": "桃城镇"}
+    rules = Rules(aliases, ["桃城镇"], date(2022, 9, 1), date(2023, 6, 30), None)
+    checked = KINDS["register"].check(data, data.iloc[0:0], rules)
+    valid, rejects = checked.valid, checked.rejects
     assert valid["paid_last_year"].tolist() == [True, False]
     assert valid["place"].isna().tolist() == [False, True]
     reasons = rejects.groupby("source_row")["reason"].apply(set).to_dict()

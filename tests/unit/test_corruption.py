@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from flows.extracts import ExtractError, read_extract
 from schemas import identity
 from schemas.headers import alias_lookup
-from schemas.roster import prepare_roster, validate_roster
-from schemas.rows import split_summary_rows
+from schemas.kinds import KINDS, Rules, check_in_duckdb
+from schemas.persons import checked_frames, memory_connection
 
 LOOKUP = alias_lookup()
 TOWNSHIPS = ["龙津镇", "嵩溪镇"]
@@ -117,15 +117,14 @@ def assert_accounted_for(path: Path, sheet: str | None = None) -> pd.DataFrame:
     except ExtractError as exc:
         assert path.name in str(exc)  # a readable reason that names the file
         return pd.DataFrame({"id_number": []})
-    data, summary = split_summary_rows(extract.frame)
-    prepared = prepare_roster(data, ALIASES)
-    valid, rejects = validate_roster(
-        prepared,
-        window_start=date(2024, 10, 15),
-        window_end=date(2024, 12, 31),
-        townships=TOWNSHIPS,
-    )
+    rules = Rules(ALIASES, TOWNSHIPS, date(2024, 10, 15), date(2024, 12, 31), None)
+    with memory_connection() as con:
+        checked = check_in_duckdb(con, KINDS["roster"].persons, extract.table, rules)
+        valid, rejects = checked_frames(con)
+    summary = range(checked.rows_summary)
+    assert checked.rows_read == len(valid) + checked.rows_rejected
     assert len(valid) + rejects["source_row"].nunique() + len(summary) == len(extract.frame)
+    assert rejects["source_row"].nunique() == checked.rows_rejected
     assert set(valid["source_row"]).isdisjoint(rejects["source_row"])
     assert valid["id_number"].is_unique
     # whatever loads is a well-formed identity number with a correct check character

@@ -4,6 +4,8 @@ import pandas as pd
 import pytest
 
 from schemas import identity
+from schemas.kinds import KINDS, Rules
+from schemas.persons import memory_connection
 from schemas.roster import (
     REASON_DATE_INVALID,
     REASON_DATE_OUTSIDE,
@@ -11,15 +13,12 @@ from schemas.roster import (
     REASON_EXCEL_TRUNCATED,
     REASON_ID_BIRTH,
     REASON_ID_CHECK,
-    parse_dates,
-    prepare_roster,
-    validate_roster,
 )
 from schemas.rows import split_summary_rows
 
 TOWNSHIPS = ["龙津镇", "嵩溪镇", "温郊乡"]
 ALIASES = {"龙津镇": "龙津镇", "龙津": "龙津镇", "嵩溪镇": "嵩溪镇", "温郊乡": "温郊乡"}
-WINDOW = {"window_start": date(2024, 10, 15), "window_end": date(2024, 12, 31)}
+RULES = Rules(ALIASES, TOWNSHIPS, date(2024, 10, 15), date(2024, 12, 31), None)
 
 
 def valid_id(first17: str) -> str:
@@ -39,8 +38,8 @@ def roster(*rows: tuple) -> pd.DataFrame:
 
 
 def check(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    prepared = prepare_roster(frame, ALIASES)
-    return validate_roster(prepared, townships=TOWNSHIPS, **WINDOW)
+    checked = KINDS["roster"].check(frame, frame.iloc[0:0], RULES)
+    return checked.valid, checked.rejects
 
 
 def test_clean_rows_load_with_aliases_resolved():
@@ -129,13 +128,15 @@ def test_every_row_is_either_loaded_or_rejected():
     assert set(valid["source_row"]).isdisjoint(rejects["source_row"])
 
 
-def test_parse_dates_reads_the_formats_townships_use():
-    parsed = parse_dates(
-        pd.Series(["2024-10-16", "2024/10/16", "2024.10.16", "2024年10月16日", "20241016",
-                   "45581", "2024-10-16 09:30:00", "十月", None])
-    )  # fmt: skip
-    assert parsed.iloc[:7].dt.date.tolist() == [date(2024, 10, 16)] * 7
-    assert parsed.iloc[7:].isna().all()
+def test_parsed_date_reads_the_formats_townships_use():
+    texts = ["2024-10-16", "2024/10/16", "2024.10.16", "2024年10月16日", "20241016", "45581",
+             "2024-10-16 09:30:00", "2024-10-16T09:30", "2024-1-6", "十月", "24-10-16",
+             "2024-02-30", None]  # fmt: skip
+    with memory_connection() as con:
+        parsed = [con.execute("select parsed_date(?)", [t]).fetchone()[0] for t in texts]
+    assert parsed[:8] == [date(2024, 10, 16)] * 8
+    assert parsed[8] == date(2024, 1, 6)
+    assert parsed[9:] == [None] * 4
 
 
 def test_a_note_in_the_first_cell_of_a_person_row_keeps_the_person():

@@ -1,0 +1,276 @@
+"""Person-level deliveries (rosters, registers) checked where they lie: in DuckDB.
+
+A file's text rows come in as an Arrow table (flows/extracts). sql/ingest/<kind>.sql types
+them, each typed column beside the text it came from, into the temporary table `incoming`;
+the kind's pandera model validates that table in place through pandera's Ibis backend, and
+every failed check becomes a reject (row, column, value, reason in Chinese) in
+`incoming_rejects`. Then the same person twice in a sheet, a row of another township in a
+township's register, and the same person on two sheets of a workbook. What is left is
+`incoming_valid`: rows go in whole or not at all, and every row read is in exactly one of
+the two.
+
+Nothing here loops over rows in Python: only the failed checks' rows come back to Python,
+to be given their reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandera.api.ibis.types import IbisData
+from pandera.config import ValidationDepth, config_context
+
+from schemas.rows import summary_mask
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "ingest"
+_ID_RUN = re.compile(r"\d{14,}[\dXx]")
+Reason = str | Callable[[pd.Series], pd.Series]
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    """How one kind of person-level delivery is typed, checked and loaded."""
+
+    sql: str  # sql/ingest/<sql>.sql
+    text_columns: tuple[str, ...]  # canonical columns the SQL reads (missing ones are null)
+    model: Callable[[date, date], type]  # (window start, window end) -> pandera Ibis model
+    reasons: Callable[[list[str]], dict[str, dict[str, Reason]]]  # townships -> reasons
+    value_columns: dict[str, str]  # a failed column's reject shows this column's text
+    frame_check_columns: dict[
+        str, str
+    ]  # a whole-row check's reason -> the column it is filed under
+    load_columns: tuple[str, ...]  # what a valid row loads
+    duplicate_reason: str
+    own_township_only: bool = False  # a township's file holds its own people only
+
+
+@dataclass(frozen=True)
+class PersonCheck:
+    """What checking one file left in the connection (incoming_valid, incoming_rejects)."""
+
+    rows_read: int  # data rows (loaded + rejected)
+    rows_summary: int  # 合计/备注 lines set aside
+    rows_loaded: int
+    rows_rejected: int
+
+
+def check_persons(
+    con: duckdb.DuckDBPyConnection,
+    spec: PersonSpec,
+    text: pa.Table,
+    *,
+    aliases: dict[str, str],
+    townships: list[str],
+    window_start: date,
+    window_end: date,
+    township: str | None,
+    answers: dict[str, bool] | None = None,
+) -> PersonCheck:
+    """Type, validate and split one file's rows; see the module's docstring."""
+    summary = summary_mask(text)
+    rows_summary = int(pc.sum(summary).as_py() or 0)
+    data = text.filter(pc.invert(summary))
+    for column in ("sheet", *spec.text_columns):
+        if column not in data.column_names:
+            data = data.append_column(column, pa.nulls(data.num_rows, pa.string()))
+    data = data.append_column("pos", pa.array(np.arange(data.num_rows, dtype=np.int64)))
+    con.register("incoming_text", data)
+    con.register(
+        "incoming_aliases",
+        pa.table({"alias": list(aliases), "township": list(aliases.values())}),
+    )
+    con.register(
+        "incoming_answers",
+        pa.table({"answer": list(answers or {}), "paid": list((answers or {}).values())}),
+    )
+    try:
+        con.execute((SQL_DIR / f"{spec.sql}.sql").read_text(encoding="utf-8"))
+    finally:
+        for view in ("incoming_text", "incoming_aliases", "incoming_answers"):
+            con.unregister(view)
+    if data.num_rows:  # (pandera's Ibis backend takes an empty column for a null one)
+        model = spec.model(window_start, window_end)
+        table = ibis.duckdb.from_connection(con).table("incoming")
+        failures = failed_checks(model, table)
+    else:
+        failures = pd.DataFrame({"column": [], "check": [], "pos": []})
+    _reject_failures(con, failures, spec.reasons(townships), spec)
+    _reject_repeats(con, spec.duplicate_reason, within_sheet=True)
+    _mask_runs_of_digits(con)
+    if spec.own_township_only and township is not None:
+        con.execute(
+            "insert into incoming_rejects select pos, 'township', township,"
+            " '此行乡镇为“' || township || '”，本文件为' || $own || '的名册：请列入'"
+            " || township || '的名册'"
+            " from incoming where pos not in (select pos from incoming_rejects)"
+            " and township <> $own",
+            {"own": township},
+        )
+    _reject_repeats(con, spec.duplicate_reason, within_sheet=False)
+    columns = ", ".join(spec.load_columns)
+    con.execute(
+        f"create or replace temp view incoming_valid as select {columns}, sheet, pos"
+        " from incoming where pos not in (select pos from incoming_rejects)"
+    )
+    (rejected,) = con.execute("select count(distinct pos) from incoming_rejects").fetchone()
+    rows_read = data.num_rows
+    return PersonCheck(rows_read, rows_summary, rows_read - int(rejected), int(rejected))
+
+
+def failed_checks(model: type, table: ibis.Table) -> pd.DataFrame:
+    """Every (column, check, pos) of ``table`` that fails a check of the pandera ``model``.
+
+    pandera itself validates the schema (columns, types, nothing more or less); the data
+    checks, each the model's own Ibis expression, run together in one query, with pandera's
+    rules for missing values (a check ignores them unless ignore_na=False). pandera's own
+    lazy validation runs three queries a check and returns every row of each check to Python:
+    31 s for a million rows against under a second here (benchmarks/README.md);
+    tests/unit/test_persons.py checks that the two agree on every failure.
+    """
+    schema = model.to_schema()
+    with config_context(validation_depth=ValidationDepth.SCHEMA_ONLY):
+        schema.validate(table)
+    flags: dict[str, ibis.Column] = {}
+    names: list[tuple[str | None, str]] = []
+    for name, column in schema.columns.items():
+        if not column.nullable:
+            flags[f"f{len(flags)}"] = table[name].notnull()
+            names.append((name, "not_nullable"))
+        for check in column.checks:
+            passed = check._check_fn(IbisData(table, name), **check._check_kwargs)
+            if check.ignore_na:
+                passed = passed | table[name].isnull()
+            flags[f"f{len(flags)}"] = passed.fill_null(check.ignore_na)
+            names.append((name, check.error or check.name))
+    for check in schema.checks:
+        passed = check._check_fn(IbisData(table, None), **check._check_kwargs)
+        flags[f"f{len(flags)}"] = passed.fill_null(check.ignore_na)
+        names.append((None, check.error or check.name))
+    every = ibis.literal(True)
+    for passed in flags.values():
+        every = every & passed
+    failed = table.filter(~every).select("pos", **flags).to_pyarrow()
+    parts = []
+    for key, (column, check) in zip(flags, names, strict=True):
+        positions = failed.filter(pc.invert(failed[key]))["pos"].to_numpy()
+        parts.append(pd.DataFrame({"column": column, "check": check, "pos": positions}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _reject_failures(
+    con: duckdb.DuckDBPyConnection,
+    failures: pd.DataFrame,
+    reasons: dict[str, dict[str, Reason]],
+    spec: PersonSpec,
+) -> None:
+    """incoming_rejects (pos, column_name, value, reason): one row per failed check and row."""
+    con.execute(
+        "create or replace temp table incoming_rejects"
+        " (pos bigint, column_name varchar, value varchar, reason varchar)"
+    )
+    # a whole-row check is filed under the column its reason is about
+    whole_row = failures["column"].isna()
+    failures = failures.assign(
+        column=failures["column"].mask(whole_row, failures["check"].map(spec.frame_check_columns))
+    )
+    for (column, check), group in failures.groupby(["column", "check"], sort=False):
+        value_column = spec.value_columns.get(column, column)
+        con.register("failed_positions", group[["pos"]])
+        try:
+            found = con.execute(
+                f"select pos, cast({value_column} as varchar) as value from incoming"
+                " where pos in (select pos from failed_positions) order by pos"
+            ).df()
+        finally:
+            con.unregister("failed_positions")
+        reason = reasons.get(column, {}).get(check, check)
+        if callable(reason):
+            reason = reason(found["value"].astype("string"))
+        frame = pd.DataFrame(
+            {"pos": found["pos"], "column_name": column, "value": found["value"], "reason": reason}
+        )
+        con.register("failed_rows", frame)
+        try:
+            con.execute("insert into incoming_rejects select * from failed_rows")
+        finally:
+            con.unregister("failed_rows")
+
+
+def _reject_repeats(con: duckdb.DuckDBPyConnection, reason: str, *, within_sheet: bool) -> None:
+    """The same person again: the first row counts, later ones are rejects naming it.
+
+    Within a sheet first, among rows with no other reject; then across a workbook's sheets,
+    among rows still valid.
+    """
+    if within_sheet:
+        partition, where = "sheet, id_number", "'（首次出现在第' || first_row || '行）'"
+    else:
+        partition = "id_number"
+        where = "'（首次出现在工作表“' || first_sheet || '”第' || first_row || '行）'"
+    con.execute(
+        f"""
+        insert into incoming_rejects
+        select pos, 'id_number', id_number, $reason || {where}
+        from (
+            select pos, id_number,
+                row_number() over w as nth,
+                first_value(source_row) over w as first_row,
+                first_value(sheet) over w as first_sheet
+            from incoming
+            where id_number is not null and pos not in (select pos from incoming_rejects)
+            window w as (partition by {partition} order by pos)
+        )
+        where nth > 1
+        """,
+        {"reason": reason},
+    )
+
+
+def _mask_runs_of_digits(con: duckdb.DuckDBPyConnection) -> None:
+    """Rows run together hold other people's identity numbers in a name or a village: the
+    reject shows them masked, last four characters kept."""
+    found = con.execute(
+        r"select distinct value from incoming_rejects where column_name <> 'id_number'"
+        r" and regexp_matches(value, '\d{14,}[\dXx]')"
+    ).fetchall()
+    for (value,) in found:
+        masked = _ID_RUN.sub(lambda m: "*" * (len(m[0]) - 4) + m[0][-4:], value)
+        con.execute(
+            "update incoming_rejects set value = ? where value = ? and column_name <> 'id_number'",
+            [masked, value],
+        )
+
+
+@contextmanager
+def memory_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory database with the SQL macros the checks use (sql/macros)."""
+    con = duckdb.connect()
+    try:
+        for path in sorted((SQL_DIR.parent / "macros").glob("*.sql")):
+            con.execute(path.read_text(encoding="utf-8"))
+        yield con
+    finally:
+        con.close()
+
+
+def checked_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(valid rows, rejects) as pandas frames, rejects by sheet and row (for tests and the
+    small files of a check)."""
+    valid = con.execute("select * exclude (pos) from incoming_valid order by pos").df()
+    rejects = con.execute(
+        "select i.source_row, r.column_name, r.value, r.reason, i.sheet"
+        " from incoming_rejects r join incoming i using (pos)"
+        " order by r.pos, r.column_name"
+    ).df()
+    return valid, rejects
