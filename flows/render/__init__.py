@@ -138,14 +138,15 @@ def render_followup_lists(
     *,
     dates: dict[str, datetime.date] | None = None,
     cache: RenderCache | None = None,
+    workers: int | None = None,
 ) -> Iterator[Rendered]:
     """Every township's follow-up list; yields each as it is written.
 
     A list shows the date ``dates`` gives its township (its register's; ``as_of`` for a
     township not named). Lists the cache holds are copied from it first, here; only the
-    others are rendered, one process per core, biggest first. Rendering is CPU-bound and
-    WeasyPrint holds the GIL, so threads would not help; fresh (spawned) processes share
-    nothing with the flow's own threads.
+    others are rendered, one process per core (or ``workers``), biggest first. Rendering is
+    CPU-bound and WeasyPrint holds the GIL, so threads would not help; fresh (spawned)
+    processes share nothing with the flow's own threads.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -165,7 +166,7 @@ def render_followup_lists(
             jobs.append(FollowupJob(html, stamped, target, key, len(people)))
     # biggest lists first, so that no core is left with a long one at the end
     jobs.sort(key=lambda job: -job.people)
-    workers = min(len(jobs), os.cpu_count() or 1)
+    workers = min(len(jobs), workers or os.cpu_count() or 1)
     if workers <= 1:
         for job in jobs:
             yield render_followup_job(templates_dir, fonts_dir, job, cache)
