@@ -31,8 +31,6 @@ class Renderer:
     font_config: FontConfiguration
     fonts_css: weasyprint.CSS
     base_url: str
-    templates_dir: Path
-    fonts_dir: Path
 
 
 @lru_cache(maxsize=4)
@@ -56,9 +54,7 @@ def get_renderer(templates_dir: Path, fonts_dir: Path) -> Renderer:
     fonts_css = weasyprint.CSS(
         string=fonts_css_text, base_url=str(templates_dir) + "/", font_config=font_config
     )
-    return Renderer(
-        env, font_config, fonts_css, str(templates_dir) + "/", Path(templates_dir), Path(fonts_dir)
-    )
+    return Renderer(env, font_config, fonts_css, str(templates_dir) + "/")
 
 
 # --- Rendering ------------------------------------------------------------------------------
@@ -104,9 +100,11 @@ def pdf_of(renderer: Renderer, html: str, stamped: datetime.date) -> bytes:
 
 
 def write_bytes(pdf: bytes, target: Path) -> Path:
-    """Rewrite ``target`` only when its bytes change, through a temporary name."""
+    """Rewrite ``target`` only when its bytes change, through a temporary name (a new file:
+    one left by a killed run may be a link to a file in the render cache)."""
     if not (target.exists() and target.read_bytes() == pdf):
         partial = target.with_name(target.name + ".part")
+        partial.unlink(missing_ok=True)
         partial.write_bytes(pdf)
         partial.replace(target)
     return target

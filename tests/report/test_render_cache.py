@@ -193,3 +193,16 @@ def test_county_documents_are_reused_on_a_rerun_of_the_date(campaign, tmp_path):
     fresh = render_documents(campaign, AS_OF, results, tmp_path / "fresh", settings)
     for hit, new in zip(again, fresh, strict=True):
         assert hit.path.read_bytes() == new.path.read_bytes(), hit.path.name
+
+
+def test_a_stale_partial_link_left_by_a_killed_run_never_writes_into_the_cache(campaign, tmp_path):
+    settings = get_settings()
+    cache = open_cache(tmp_path / "cache")
+    out = tmp_path / "out"
+    path = render_followup_list(campaign, REGISTER_DAY, "桂洋镇", people(10), out, settings, cache)
+    [stored] = cache.directory.glob("*.pdf")
+    kept = stored.read_bytes()
+    os.link(stored, path.with_name(path.name + ".part"))  # killed between link and rename
+    render_followup_list(campaign, REGISTER_DAY, "桂洋镇", people(11), out, settings, cache)
+    assert stored.read_bytes() == kept
+    assert path.read_bytes() != kept
