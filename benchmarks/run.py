@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -146,20 +147,20 @@ def bench_render(work: Path) -> None:
     results = pipeline.compute_coverage.fn(campaign, as_of, files, True, [])
     out_dir = work / "render" / "out"
     durations: dict[str, list[float]] = {}
-    write_pdf = render.write_pdf
+    render_pdf = render.render_pdf
 
-    def timed_write(renderer, template, context, target):
+    def timed_render(renderer, template, context, target, cache=None):
         started = time.perf_counter()
-        path = write_pdf(renderer, template, context, target)
+        done = render_pdf(renderer, template, context, target, cache)
         durations.setdefault(target.name, []).append(time.perf_counter() - started)
-        return path
+        return done
 
-    render.write_pdf = timed_write
+    render.render_pdf = timed_render
     try:
         for _ in range(6):  # the first round pays for font loading: left out below
-            pipeline.render_pdfs.fn(campaign, as_of, results, out_dir)
+            render.render_documents(campaign, as_of, results, out_dir, settings)  # no cache
     finally:
-        render.write_pdf = write_pdf
+        render.render_pdf = render_pdf
     for name, seconds in sorted(durations.items()):
         size = (out_dir / name).stat().st_size // 1024
         line(f"render {name}", seconds[1:], f"{size} KiB; first render {seconds[0]:.3f} s")
@@ -232,6 +233,67 @@ def bench_followup(work: Path) -> None:
     line("render 随访名单, 2,000 people", seconds[1:], f"first render {seconds[0]:.3f} s")
 
 
+def bench_followup_all(work: Path) -> None:
+    """Every township's 随访名单 of a 1,000,000-person register (Yongchun's scaled up): a full
+    re-render on one core and on all of them (cold cache), then the same lists from a warm
+    cache (a night when no township sent a new register)."""
+    from demo.yongchun import write_person_register
+    from flows import pipeline, store
+    from flows.config import load_campaign
+    from flows.ingest import discover_extracts, ingest_file, read_base_table
+    from flows.outputs import followup_dates, followup_lists
+    from flows.render import render_followup_lists
+    from flows.render.cache import RenderCache
+    from flows.results import with_units
+    from flows.settings import get_settings
+
+    os.environ["CANBAO_HOME"] = str(work / "followup_all")
+    settings = get_settings()
+    campaign = load_campaign("yongchun_2023_basic_register", settings)
+    as_of = date(2023, 6, 3)
+    raw = settings.raw_dir / campaign.name
+    reference = ROOT / "data" / "reference" / "yongchun_2023_basic_coverage.csv"
+    write_person_register(raw, reference, as_of=as_of, scale=1_000_000 / 578_096)
+    with store.connect(settings) as con:
+        store.replace_bases(
+            con, campaign.name, with_units(campaign, read_base_table(campaign).bases)
+        )
+        with store.transaction(con):
+            files = [
+                ingest_file(con, campaign, p, settings.archive_dir, {})
+                for p in discover_extracts(raw)
+            ]
+    registered = sum(f.rows_loaded for f in files)
+    results = pipeline.compute_coverage.fn(campaign, as_of, files, False, [])
+    followup = results.marts["mart_followup"]
+    lists = followup_lists(followup, campaign.followup_names)
+    dates = followup_dates(followup)
+    cache_dir, out = work / "followup_all" / "cache", work / "followup_all" / "out"
+    what = f"{len(lists)} lists, {len(followup):,} people of {registered:,}"
+
+    def render_all(workers: int | None, cold: bool) -> None:
+        if cold:
+            shutil.rmtree(cache_dir, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)  # every target written anew
+        cache = RenderCache.open(cache_dir, settings.templates_dir, settings.fonts_dir)
+        done = list(
+            render_followup_lists(
+                campaign, as_of, lists, out, settings, dates=dates, cache=cache, workers=workers
+            )
+        )
+        assert len(done) == len(lists) and all(d.reused is not cold for d in done)
+
+    cores = os.cpu_count() or 1
+    for label, workers, cold, repeat in (
+        ("cold cache, 1 process", 1, True, 1),
+        (f"cold cache, {cores} processes", None, True, 3),
+        ("warm cache (nothing changed)", None, False, 5),
+    ):
+        seconds = timed(lambda w=workers, c=cold: render_all(w, c), repeat)
+        rate = len(lists) / statistics.median(seconds)
+        line(f"all 随访名单, {label}", seconds, f"{what}; {rate:,.1f} lists/s")
+
+
 BENCHMARKS = {
     "read": bench_read,
     "ingest": bench_ingest,
@@ -239,6 +301,7 @@ BENCHMARKS = {
     "demo": bench_demo,
     "yongchun": bench_yongchun,
     "followup": bench_followup,
+    "followup_all": bench_followup_all,
 }
 
 

@@ -158,8 +158,10 @@ def write_manifest(
     outputs: list[Path],
     step_seconds: dict[str, float],
     warnings: list[str],
+    step_counts: dict[str, dict[str, int]] | None = None,
 ) -> Path:
-    """manifest.json: what went in (hash, rows), what came out (hash), how long each step took."""
+    """manifest.json: what went in (hash, rows), what came out (hash), how long each step took
+    and, where a step counts what it did, how many (documents rendered and reused ...)."""
     manifest = {
         "campaign": campaign,
         "as_of": as_of.isoformat(),
@@ -172,6 +174,7 @@ def write_manifest(
             {"file": p.name, "sha256": sha256_of(p), "bytes": p.stat().st_size} for p in outputs
         ],
         "step_seconds": {k: round(v, 3) for k, v in step_seconds.items()},
+        **({"step_counts": step_counts} if step_counts is not None else {}),
         "warnings": lines_for_people(warnings),
     }
     path = out_dir / "manifest.json"
@@ -208,6 +211,17 @@ def followup_lists(followup: pd.DataFrame, names: str = "surname") -> dict[str, 
     }
 
 
+def followup_dates(followup: pd.DataFrame) -> dict[str, date]:
+    """Per township, the date its follow-up list is as of: the delivery date of the register
+    it is built from (mart_followup.delivered_on), not the run's, so that a township that sent
+    nothing new keeps the very same list."""
+    firsts = followup.drop_duplicates("township")
+    return {
+        township: pd.Timestamp(day).date()
+        for township, day in zip(firsts["township"], firsts["delivered_on"], strict=True)
+    }
+
+
 FOLLOWUP_HEADERS = {
     "village": "村(居)",
     "id_masked": "身份证号",
@@ -224,7 +238,7 @@ def write_followup_workbook(
     out_dir.mkdir(parents=True, exist_ok=True)
     frame = people.rename(columns=FOLLOWUP_HEADERS).assign(走访情况="", 备注="")
     frame.insert(0, "序号", range(1, len(frame) + 1))
-    title = f"{township}基本医保未参保及断缴人员随访名单（截至{as_of.month}月{as_of.day}日）"
+    title = f"{township}基本医保未参保及断缴人员随访名单（数据截至{as_of.month}月{as_of.day}日）"
     note = "本名单含个人信息，仅限村（居）工作人员入户核实使用，不得外传。"
     return write_workbook(
         out_dir / f"随访名单_{township}.xlsx",
@@ -294,10 +308,13 @@ def write_ranking_workbook(
 def write_followup_workbooks(
     campaign: Campaign, results: Results, out_dir: Path, as_of: date
 ) -> list[Path]:
-    """随访名单_<乡镇>.xlsx for every township with people to visit."""
-    lists = followup_lists(results.marts["mart_followup"], campaign.followup_names)
+    """随访名单_<乡镇>.xlsx for every township with people to visit, as of the date of its
+    register like the PDF."""
+    followup = results.marts["mart_followup"]
+    lists = followup_lists(followup, campaign.followup_names)
+    dates = followup_dates(followup)
     return [
-        write_followup_workbook(township, people, out_dir / "随访名单", as_of)
+        write_followup_workbook(township, people, out_dir / "随访名单", dates[township])
         for township, people in lists.items()
     ]
 

@@ -17,7 +17,13 @@ from prefect.states import Failed
 from flows import store
 from flows.config import Campaign, load_campaign
 from flows.ingest import FileResult, ingest_file, known_hashes, read_base_table, survey_drop_zone
-from flows.outputs import followup_lists, headline, write_manifest, write_tables_of
+from flows.outputs import (
+    followup_dates,
+    followup_lists,
+    headline,
+    write_manifest,
+    write_tables_of,
+)
 from flows.results import Results, run_results, with_units
 from flows.settings import Settings, get_settings
 from flows.text import one_line
@@ -121,24 +127,61 @@ def compute_coverage(
         )
 
 
+@dataclass
+class Renders:
+    """The PDFs a run wrote, and per kind how many were rendered and how many reused."""
+
+    paths: list[Path]
+    counts: dict[str, int]
+
+
 @task(cache_policy=NO_CACHE)
-def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path) -> list[Path]:
-    """Render the campaign kind's documents, the 数据质量 report and any follow-up lists."""
+def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path) -> Renders:
+    """Render the campaign kind's documents, the 数据质量 report and any follow-up lists; a
+    document the render cache holds (the same content rendered before) is copied from it."""
     from flows import render
+    from flows.render.cache import RenderCache
 
     settings = get_settings()
-    paths = render.render_documents(campaign, as_of, results, out_dir, settings)
+    logger = get_run_logger()
+    cache = RenderCache.open(
+        settings.cache_dir / "renders", settings.templates_dir, settings.fonts_dir
+    )
+    documents = render.render_documents(campaign, as_of, results, out_dir, settings, cache)
+    reused = sum(d.reused for d in documents)
+    counts = {"documents_rendered": len(documents) - reused, "documents_reused": reused}
+    logger.info("文书 %d 份：新生成 %d 份，内容未变沿用 %d 份", len(documents), *counts.values())
     followups = []
     if "mart_followup" in results.marts:
-        lists = followup_lists(results.marts["mart_followup"], campaign.followup_names)
-        logger = get_run_logger()
-        for number, path in enumerate(
-            render.render_followup_lists(campaign, as_of, lists, out_dir / "随访名单", settings),
+        followup = results.marts["mart_followup"]
+        lists = followup_lists(followup, campaign.followup_names)
+        started = time.perf_counter()
+        for number, done in enumerate(
+            render.render_followup_lists(
+                campaign,
+                as_of,
+                lists,
+                out_dir / "随访名单",
+                settings,
+                dates=followup_dates(followup),
+                cache=cache,
+            ),
             start=1,
         ):
-            logger.info("[%d/%d] 随访名单：%s", number, len(lists), path.name)
-            followups.append(path)
-    return [*paths, *sorted(followups)]
+            note = "（内容未变，沿用）" if done.reused else ""
+            logger.info("[%d/%d] 随访名单：%s%s", number, len(lists), done.path.name, note)
+            followups.append(done)
+        reused = sum(f.reused for f in followups)
+        counts.update(followup_rendered=len(followups) - reused, followup_reused=reused)
+        logger.info(
+            "随访名单 %d 份：新生成 %d 份，内容未变沿用 %d 份，用时 %.1f 秒",
+            len(followups),
+            len(followups) - reused,
+            reused,
+            time.perf_counter() - started,
+        )
+    paths = [d.path for d in documents] + sorted(f.path for f in followups)
+    return Renders(paths, counts)
 
 
 @task(cache_policy=NO_CACHE)
@@ -199,7 +242,7 @@ def run_steps(
         "compute_coverage", compute_coverage, campaign, as_of, files, circular, warnings
     )
     out_dir = run_dir(get_settings(), campaign.name, as_of)
-    pdfs = timed("render_pdfs", render_pdfs, campaign, as_of, results, out_dir)
+    renders = timed("render_pdfs", render_pdfs, campaign, as_of, results, out_dir)
     tables = timed("write_tables", write_tables, campaign, results, as_of, out_dir)
     failed = [f for f in files if f.status == "file_error"]
     status = "partial" if failed else "complete"
@@ -209,8 +252,9 @@ def run_steps(
         as_of=as_of,
         status=status,
         inputs=files,
-        outputs=tables + pdfs,
+        outputs=tables + renders.paths,
         step_seconds=clock,
+        step_counts={"render_pdfs": renders.counts},
         warnings=warnings + [w for f in files for w in f.warnings] + [f.error for f in failed],
     )
     get_run_logger().info("%s；结果在 %s", headline(as_of, results.county), out_dir)

@@ -21,6 +21,7 @@ class Settings:
     raw_dir: Path
     out_dir: Path
     archive_dir: Path
+    cache_dir: Path  # rendered PDFs by the digest of what they show (flows/render/cache.py)
     database: Path
     fonts_dir: Path
     sql_dir: Path
@@ -38,6 +39,7 @@ class Settings:
             raw_dir=Path(os.environ.get("CANBAO_RAW", data / "raw")),
             out_dir=Path(os.environ.get("CANBAO_OUT", data / "out")),
             archive_dir=Path(os.environ.get("CANBAO_ARCHIVE", data / "archive")),
+            cache_dir=Path(os.environ.get("CANBAO_CACHE", data / "cache")),
             database=Path(os.environ.get("CANBAO_DB", data / "canbao.duckdb")),
             fonts_dir=Path(os.environ.get("CANBAO_FONTS", PROJECT_ROOT / "fonts")),
             sql_dir=PROJECT_ROOT / "sql",

@@ -9,7 +9,10 @@ and a context into a PDF file. Both 通报 extend one GB/T 9704 frame (circular_
 
 Templates live in report_templates/ (one per document, CSS split into fonts / variables /
 page rules / style). Output is deterministic: PDF dates come from ``as_of``, never from the
-clock.
+clock. With a RenderCache (flows/render/cache.py), a document whose HTML, templates, fonts and
+date are those of one rendered before is copied from the cache instead of rendered again; a
+follow-up list shows the date of the register it is built from, so an unchanged township's
+list is the same document night after night.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import datetime
 import multiprocessing
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -27,9 +31,10 @@ from flows.config import Campaign
 from flows.render.assignment_table import assignment_context
 from flows.render.basic_circular import basic_circular_context
 from flows.render.basic_ranking_report import basic_ranking_context
+from flows.render.cache import RenderCache
 from flows.render.circular import circular_context
 from flows.render.followup_list import followup_context
-from flows.render.pdf import get_renderer, write_pdf
+from flows.render.pdf import Rendered, get_renderer, html_of, render_html, render_pdf
 from flows.render.quality_report import quality_context
 from flows.render.ranking_report import ranking_context
 from flows.results import Results
@@ -61,10 +66,12 @@ def render_documents(
     results: Results,
     out_dir: Path,
     settings: Settings,
-) -> list[Path]:
+    cache: RenderCache | None = None,
+) -> list[Rendered]:
     """Write the documents the campaign's kind names (flows/campaign_kinds) and 数据质量.pdf
     into ``out_dir``; the 通报 only when this run issues one (``results.doc_number``): an
-    earlier one is then left alone."""
+    earlier one is then left alone. County-wide documents change with every date; ``cache``
+    still spares a rerun of a date rendering them again."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
@@ -72,11 +79,12 @@ def render_documents(
     if results.doc_number is None:
         documents.pop("circular", None)
     return [
-        write_pdf(
+        render_pdf(
             renderer,
             template,
             CONTEXTS[template](campaign, as_of, results),
             out_dir / OUTPUT_FILES[name],
+            cache,
         )
         for name, template in documents.items()
     ]
@@ -89,14 +97,36 @@ def render_followup_list(
     people: pd.DataFrame,
     out_dir: Path,
     settings: Settings,
+    cache: RenderCache | None = None,
 ) -> Path:
-    """Write 随访名单_<township>.pdf: the masked people village cadres visit, by village."""
+    """Write 随访名单_<township>.pdf: the masked people village cadres visit, by village, as
+    of ``as_of`` (the date of the register the list is built from)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
     context = followup_context(campaign, as_of, township, people)
     target = out_dir / FOLLOWUP_FILE.format(township=township)
-    return write_pdf(renderer, FOLLOWUP_TEMPLATE, context, target)
+    return render_pdf(renderer, FOLLOWUP_TEMPLATE, context, target, cache).path
+
+
+@dataclass(frozen=True)
+class FollowupJob:
+    """One follow-up list the cache did not hold: its HTML, date and file, sent to a worker."""
+
+    html: str
+    stamped: datetime.date
+    target: Path
+    key: str | None
+    people: int
+
+
+def render_followup_job(
+    templates_dir: Path, fonts_dir: Path, job: FollowupJob, cache: RenderCache | None
+) -> Rendered:
+    """Render one job (in a worker process: the renderer is built once per process)."""
+    renderer = get_renderer(templates_dir, fonts_dir)
+    render_html(renderer, FOLLOWUP_TEMPLATE, job.html, job.stamped, job.target, cache, job.key)
+    return Rendered(job.target)
 
 
 def render_followup_lists(
@@ -105,26 +135,46 @@ def render_followup_lists(
     lists: dict[str, pd.DataFrame],
     out_dir: Path,
     settings: Settings,
-) -> Iterator[Path]:
-    """Every township's follow-up list, one process per core; yields paths as they finish.
+    *,
+    dates: dict[str, datetime.date] | None = None,
+    cache: RenderCache | None = None,
+    workers: int | None = None,
+) -> Iterator[Rendered]:
+    """Every township's follow-up list; yields each as it is written.
 
-    Rendering is CPU-bound and WeasyPrint holds the GIL, so threads would not help; fresh
-    (spawned) processes share nothing with the flow's own threads.
+    A list shows the date ``dates`` gives its township (its register's; ``as_of`` for a
+    township not named). Lists the cache holds are copied from it first, here; only the
+    others are rendered, one process per core (or ``workers``), biggest first. Rendering is
+    CPU-bound and WeasyPrint holds the GIL, so threads would not help; fresh (spawned)
+    processes share nothing with the flow's own threads.
     """
-    workers = min(len(lists), os.cpu_count() or 1)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    templates_dir, fonts_dir = Path(settings.templates_dir), Path(settings.fonts_dir)
+    renderer = get_renderer(templates_dir, fonts_dir)
+    jobs = []
+    for township, people in lists.items():
+        stamped = (dates or {}).get(township, as_of)
+        html = html_of(
+            renderer, FOLLOWUP_TEMPLATE, followup_context(campaign, stamped, township, people)
+        )
+        target = out_dir / FOLLOWUP_FILE.format(township=township)
+        key = cache.key(FOLLOWUP_TEMPLATE, html, stamped) if cache is not None else None
+        if cache is not None and cache.fetch(key, target):
+            yield Rendered(target, reused=True)
+        else:
+            jobs.append(FollowupJob(html, stamped, target, key, len(people)))
+    # biggest lists first, so that no core is left with a long one at the end
+    jobs.sort(key=lambda job: -job.people)
+    workers = min(len(jobs), workers or os.cpu_count() or 1)
     if workers <= 1:
-        for township, people in lists.items():
-            yield render_followup_list(campaign, as_of, township, people, out_dir, settings)
+        for job in jobs:
+            yield render_followup_job(templates_dir, fonts_dir, job, cache)
         return
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        # biggest lists first, so that no core is left with a long one at the end
-        order = sorted(lists, key=lambda township: -len(lists[township]))
         futures = [
-            pool.submit(
-                render_followup_list, campaign, as_of, township, lists[township], out_dir, settings
-            )
-            for township in order
+            pool.submit(render_followup_job, templates_dir, fonts_dir, job, cache) for job in jobs
         ]
         for future in concurrent.futures.as_completed(futures):
             yield future.result()

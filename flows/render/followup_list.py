@@ -49,7 +49,8 @@ def followup_pages(members: pd.DataFrame) -> list[dict]:
 def followup_context(
     campaign: Campaign, as_of: datetime.date, township: str, people: pd.DataFrame
 ) -> dict:
-    """随访名单: per village the masked people to visit, with counts by status."""
+    """随访名单: per village the masked people to visit, with counts by status, as of
+    ``as_of``: the delivery date of the register the list is built from (its PDF dates too)."""
     title = f"{township}基本医保未参保及断缴人员随访名单"
     groups = []
     for village, members in people.groupby("village", sort=False):
@@ -63,7 +64,7 @@ def followup_context(
                 "pages": followup_pages(members),
             }
         )
-    context = common_context(campaign, as_of, f"{title}（截至{format_date_short(as_of)}）")
+    context = common_context(campaign, as_of, f"{title}（数据截至{format_date_short(as_of)}）")
     context.update(
         title=title,
         township=township,

@@ -1,5 +1,6 @@
 """From a template and its context to a PDF file: the Jinja environment with the fonts and
-stylesheets (built once per folder pair), and the writer.
+stylesheets (built once per folder pair), and the writer, which takes a PDF from the render
+cache (flows/render/cache.py) when one is given and holds the same document.
 
 Output is deterministic: PDF dates come from ``as_of``, never from the clock.
 """
@@ -18,6 +19,7 @@ import jinja2
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from flows.render.cache import RenderCache
 from flows.render.filters import FILTERS
 
 # --- Environment: templates, fonts, stylesheets (built once per folder pair) ----------------
@@ -77,15 +79,74 @@ def source_date_epoch(day: datetime.date) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
-def write_pdf(renderer: Renderer, template: str, context: dict, target: Path) -> Path:
-    """Render one template to ``target``; rewrite the file only when its bytes change."""
-    html = renderer.env.get_template(template).render(**context)
-    with source_date_epoch(context["as_of"]):
-        pdf = weasyprint.HTML(string=html, base_url=renderer.base_url).write_pdf(
+@dataclass(frozen=True)
+class Rendered:
+    """A PDF written: where, and whether its bytes came from the render cache."""
+
+    path: Path
+    reused: bool = False
+
+
+def html_of(renderer: Renderer, template: str, context: dict) -> str:
+    return renderer.env.get_template(template).render(**context)
+
+
+def pdf_of(renderer: Renderer, html: str, stamped: datetime.date) -> bytes:
+    """Lay out ``html`` and write it as PDF bytes, every date in them ``stamped``."""
+    with source_date_epoch(stamped):
+        return weasyprint.HTML(string=html, base_url=renderer.base_url).write_pdf(
             stylesheets=[renderer.fonts_css], font_config=renderer.font_config
         )
+
+
+def write_bytes(pdf: bytes, target: Path) -> Path:
+    """Rewrite ``target`` only when its bytes change, through a temporary name (a new file:
+    one left by a killed run may be a link to a file in the render cache)."""
     if not (target.exists() and target.read_bytes() == pdf):
         partial = target.with_name(target.name + ".part")
+        partial.unlink(missing_ok=True)
         partial.write_bytes(pdf)
         partial.replace(target)
     return target
+
+
+def render_html(
+    renderer: Renderer,
+    template: str,
+    html: str,
+    stamped: datetime.date,
+    target: Path,
+    cache: RenderCache | None = None,
+    key: str | None = None,
+) -> Path:
+    """Render HTML already made from ``template`` to ``target``; keep it in ``cache`` under
+    ``key`` (computed when not given)."""
+    pdf = pdf_of(renderer, html, stamped)
+    write_bytes(pdf, target)
+    if cache is not None:
+        cache.store(key or cache.key(template, html, stamped), pdf)
+    return target
+
+
+def render_pdf(
+    renderer: Renderer,
+    template: str,
+    context: dict,
+    target: Path,
+    cache: RenderCache | None = None,
+) -> Rendered:
+    """Render one template to ``target``, or take the same document from ``cache``: the
+    PDF stamped with ``context["as_of"]`` whose HTML, template and environment are the same."""
+    html = html_of(renderer, template, context)
+    stamped = context["as_of"]
+    if cache is not None:
+        key = cache.key(template, html, stamped)
+        if cache.fetch(key, target):
+            return Rendered(target, reused=True)
+        return Rendered(render_html(renderer, template, html, stamped, target, cache, key))
+    return Rendered(render_html(renderer, template, html, stamped, target))
+
+
+def write_pdf(renderer: Renderer, template: str, context: dict, target: Path) -> Path:
+    """Render one template to ``target``; rewrite the file only when its bytes change."""
+    return render_pdf(renderer, template, context, target).path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import date
 
 import pandas as pd
@@ -104,3 +105,52 @@ def test_person_register_agrees_with_counts_and_lists_only_own_people(
     assert "桃城" in text and "不得外传" in text
     assert re.search(r"35(0525|2425)\*{8}\d{3}[\dX]", text)  # masked: birth dates hidden
     assert not re.search(r"\d{17}[\dX]", text)
+
+
+def test_a_township_without_a_new_register_keeps_its_very_list(home, prefect_server):
+    """Night 1: every township's register. Night 2: 桃城 alone sends a new one; only its list
+    is rendered, the others are the same files as the night before. A rerun of night 2
+    renders nothing at all, and writes the same bytes."""
+    campaign = "yongchun_2023_basic_register"
+    raw = home.raw_dir / campaign
+    write_person_register(raw, YONGCHUN, as_of=AS_OF, scale=0.02)
+    night1 = run_campaign(campaign, AS_OF)
+    next_day = date(2023, 6, 4)
+    newer = write_person_register(home.home / "newer", YONGCHUN, as_of=next_day, scale=0.02)
+    taocheng = next(path for path in newer if path.name.startswith("桃城镇"))
+    shutil.copy(taocheng, raw / taocheng.name)
+    night2 = run_campaign(campaign, next_day)
+
+    def lists(summary) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted((summary.out_dir / "随访名单").glob("*"))}
+
+    def counts(summary) -> dict[str, int]:
+        manifest = json.loads((summary.out_dir / "manifest.json").read_text(encoding="utf-8"))
+        return manifest["step_counts"]["render_pdfs"]
+
+    first, second = lists(night1), lists(night2)
+    assert len(first) == len(second) == 44  # a PDF and a workbook per township
+    changed = {name for name in first if first[name] != second[name]}
+    assert changed == {"随访名单_桃城.pdf", "随访名单_桃城.xlsx"}
+    assert counts(night2) == {
+        "documents_rendered": counts(night1)["documents_rendered"],
+        "documents_reused": 0,  # county-wide documents show the new date
+        "followup_rendered": 1,
+        "followup_reused": 21,
+    }
+    text = squeeze(pdf_text(night2.out_dir / "随访名单" / "随访名单_桃城.pdf"))
+    assert "（数据截至6月4日）" in text
+    assert "（数据截至6月3日）" in squeeze(
+        pdf_text(night2.out_dir / "随访名单" / "随访名单_达埔.pdf")
+    )
+
+    documents = {p.name: p.read_bytes() for p in night2.out_dir.glob("*.pdf")}
+    rerun = run_campaign(campaign, next_day)
+    assert counts(rerun) == {
+        "documents_rendered": 0,
+        "documents_reused": len(documents),
+        "followup_rendered": 0,
+        "followup_reused": 22,
+    }
+    assert {p.name: p.read_bytes() for p in rerun.out_dir.glob("*.pdf")} == documents
+    assert lists(rerun) == second

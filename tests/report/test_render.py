@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from flows.render import OUTPUT_FILES, render_documents
+from flows.render.pdf import Rendered
 from flows.settings import get_settings
 from tests.pdf import need, pdf_fonts, pdf_text, squeeze
 from tests.report.puhui_data import (
@@ -34,9 +35,9 @@ A4 = (595, 842)
 DOCUMENT_OF = {file_name: document for document, file_name in OUTPUT_FILES.items()}
 
 
-def by_document(paths: list[Path]) -> dict[str, Path]:
+def by_document(rendered: list[Rendered]) -> dict[str, Path]:
     """render_documents' paths by document name (assignment_table, ranking, ...)."""
-    return {DOCUMENT_OF[path.name]: path for path in paths}
+    return {DOCUMENT_OF[done.path.name]: done.path for done in rendered}
 
 
 def render(campaign, results, out_dir: Path) -> dict[str, Path]:
@@ -69,7 +70,9 @@ def test_results_reproduce_the_scenario(results):
 
 
 def test_render_writes_the_kinds_documents_and_the_quality_report(campaign, results, tmp_path):
-    paths = render_documents(campaign, AS_OF, results, tmp_path, get_settings())
+    paths = [
+        done.path for done in render_documents(campaign, AS_OF, results, tmp_path, get_settings())
+    ]
     assert [path.name for path in paths] == ["任务表.pdf", "排名表.pdf", "通报.pdf", "数据质量.pdf"]
     for path in paths:
         assert path.parent == tmp_path

@@ -64,8 +64,8 @@ def build_people(count: int, villages: list[str] = FOLLOWUP_VILLAGES) -> pd.Data
 
 
 def render(campaign, results, out_dir: Path) -> dict[str, Path]:
-    paths = render_documents(campaign, AS_OF, results, out_dir, get_settings())
-    return {DOCUMENT_OF[path.name]: path for path in paths}
+    rendered = render_documents(campaign, AS_OF, results, out_dir, get_settings())
+    return {DOCUMENT_OF[done.path.name]: done.path for done in rendered}
 
 
 @pytest.fixture(scope="module")
@@ -321,7 +321,7 @@ def test_followup_list_is_masked_and_complete(followup):
     raw = pdf_text(followup)
     assert not FULL_ID.search(raw)
     text = squeeze(raw)
-    assert "桂洋镇基本医保未参保及断缴人员随访名单（截至6月3日）" in text
+    assert "桂洋镇基本医保未参保及断缴人员随访名单（数据截至6月3日）" in text
     for village in FOLLOWUP_VILLAGES:
         assert text.count(village) >= 2, village  # summary row and the village's heading
     assert "350525********0000" in text
