@@ -77,7 +77,7 @@ def province_circular_context(province: Province, as_of: datetime.date, rolled: 
         lead = Decimal(str(total["completion"])) - Decimal(str(total["time_progress"]))
     context.update(
         top=ranked[:count],
-        bottom=ranked[-count:][::-1] if len(ranked) > count else [],
+        bottom=ranked[max(count, len(ranked) - count) :][::-1],  # never one named twice
         reached=[row for row in ranked if row["progress_class"] == "已完成"],
         behind=[row for row in ranked if row["progress_class"] == "落后时序"],
         time_lead=None if lead is None else abs(lead),
