@@ -292,6 +292,86 @@ def bench_followup_all(work: Path) -> None:
         seconds = timed(lambda w=workers, c=cold: render_all(w, c), repeat)
         rate = len(lists) / statistics.median(seconds)
         line(f"all 随访名单, {label}", seconds, f"{what}; {rate:,.1f} lists/s")
+SCALE = {"counties": 84, "people": 42_000_000}  # set from --counties / --people
+
+
+def bench_province(work: Path) -> None:
+    """A synthetic province (demo/province.py) run on a local Dask cluster of a scheduler and
+    two worker processes, as on two machines: generation, the province run and its rerun
+    (nothing changed: every county skipped), seconds per step, peak memory per process."""
+    counties, people = SCALE["counties"], SCALE["people"]
+    data, home = work / "province", work / "province-home"
+    seconds, peak = command(
+        [PYTHON, "-m", "demo.province", str(data), "--counties", str(counties),
+         "--people", str(people)],
+        {**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    line(f"province: generate {counties} counties, {people:,} people", [seconds],
+         f"peak {peak:.0f} MiB (one county at a time)")  # fmt: skip
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "CANBAO_HOME": str(home),
+        "CANBAO_CAMPAIGNS": str(data / "campaigns"),
+        "CANBAO_RAW": str(data / "raw"),
+    }
+    dask = Path(PYTHON).with_name("dask")
+    scheduler_file = work / "scheduler.json"
+    processes = [
+        subprocess.Popen(
+            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0",
+             "--dashboard-address", ":0", "--scheduler-file", str(scheduler_file)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    ]  # fmt: skip
+    try:
+        while not scheduler_file.exists():
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for name in ("w1", "w2"):
+            processes.append(
+                subprocess.Popen(
+                    [str(dask), "worker", "--scheduler-file", str(scheduler_file), "--name",
+                     name, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
+                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+        from distributed import Client
+
+        with Client(address) as client:
+            client.wait_for_workers(2, timeout=120)
+            args = [PYTHON, "-m", "flows.cli", "province", "synthetic_2025_puhui_province",
+                    "--as-of", "2024-11-20", "--scheduler", address]  # fmt: skip
+            for label in ("first run", "rerun, inputs unchanged"):
+                seconds, peak = command(args, env)
+                line(f"province {counties} counties, {label}", [seconds],
+                     f"coordinating process peak {peak:.0f} MiB")  # fmt: skip
+                if label == "first run":
+                    store = home / "data" / "province" / "synthetic_2025_puhui_province"
+                    manifest = json.loads(
+                        (store / "out" / "2024-11-20" / "manifest.json").read_text("utf-8")
+                    )
+                    steps = manifest["step_seconds"]
+                    print(f"| (province steps, seconds: {steps}) | | | | |")
+                    county_seconds = [c["seconds"] for c in manifest["counties"]]
+                    line("one county's flow on a worker", county_seconds,
+                         f"{len(county_seconds)} counties")  # fmt: skip
+
+            def peak_mib() -> float:
+                import resource
+
+                return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+            names = {a: w["name"] for a, w in client.scheduler_info()["workers"].items()}
+            for address, mib in sorted(client.run(peak_mib).items()):
+                print(f"| worker {names[address]} | peak {mib:.0f} MiB | | | |")
+    finally:
+        for process in processes[::-1]:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 BENCHMARKS = {
@@ -302,13 +382,18 @@ BENCHMARKS = {
     "yongchun": bench_yongchun,
     "followup": bench_followup,
     "followup_all": bench_followup_all,
+    "province": bench_province,
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], default=[])
-    names = parser.parse_args().names or list(BENCHMARKS)
+    parser.add_argument("--counties", type=int, default=SCALE["counties"], help="province")
+    parser.add_argument("--people", type=int, default=SCALE["people"], help="province")
+    args = parser.parse_args()
+    SCALE.update(counties=args.counties, people=args.people)
+    names = args.names or list(BENCHMARKS)
     print("| benchmark | median | range | runs | note |\n| --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as work:
         for name in names:

@@ -74,6 +74,9 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="生成演示数据并运行（默认：清流县普惠医联保）")
     demo.add_argument("campaign", nargs="?", default=DEFAULT_DEMO, choices=list(DEMOS))
     demo.add_argument("--as-of", type=_as_of, help="统计截止日期（默认为演示数据的日期）")
+    from flows.province_cli import add_parser
+
+    add_parser(sub)
     return p
 
 
@@ -152,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     from flows.settings import get_settings
 
     settings = get_settings()
+    if args.command == "province":
+        from flows.province_cli import main as province_main
+
+        return province_main(args, settings)
     campaign_name = args.campaign
     if args.command == "check":
         return check(campaign_name, settings)
