@@ -292,6 +292,8 @@ def bench_followup_all(work: Path) -> None:
         seconds = timed(lambda w=workers, c=cold: render_all(w, c), repeat)
         rate = len(lists) / statistics.median(seconds)
         line(f"all 随访名单, {label}", seconds, f"{what}; {rate:,.1f} lists/s")
+
+
 SCALE = {"counties": 84, "people": 42_000_000}  # set from --counties / --people
 
 
