@@ -117,7 +117,8 @@ def check_persons(
             " and township <> $own",
             {"own": township},
         )
-    _reject_repeats(con, spec.duplicate_reason, within_sheet=False)
+    if data["sheet"].null_count < data.num_rows and len(pc.unique(data["sheet"])) > 1:
+        _reject_repeats(con, spec.duplicate_reason, within_sheet=False)
     columns = ", ".join(spec.load_columns)
     con.execute(
         f"create or replace temp view incoming_valid as select {columns}, sheet, pos"
