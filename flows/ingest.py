@@ -34,7 +34,6 @@ from schemas.headers import (
 )
 from schemas.kinds import KINDS, DeliveryKind, Rules, check_in_duckdb
 from schemas.persons import PersonCheck
-from schemas.roster import REASON_DUPLICATE
 from schemas.rows import ROW_KEYS, split_summary_rows
 
 _DATE_IN_NAME = re.compile(r"(20\d{2})[-_.年]?(\d{1,2})[-_.月]?(\d{1,2})")
@@ -345,8 +344,8 @@ class CheckedRows:
 
 
 def check_sheets(kind: DeliveryKind, frame: pd.DataFrame, rules: Rules) -> CheckedRows:
-    """Check each sheet of a file as a table of its own (its 合计 against its own rows);
-    a person on two sheets of one file counts once, like a person twice on one sheet."""
+    """Check each sheet of a file as a table of its own (its 合计 against its own rows), in
+    pandas: village counts. (Rosters and registers are checked in DuckDB, schemas/persons.)"""
     if "sheet" not in frame:
         frame = frame.assign(sheet=pd.Series(pd.NA, index=frame.index, dtype="string"))
     sheets = list(dict.fromkeys(frame["sheet"].tolist())) or [pd.NA]
@@ -362,27 +361,6 @@ def check_sheets(kind: DeliveryKind, frame: pd.DataFrame, rules: Rules) -> Check
         rows_read, rows_summary = rows_read + len(data), rows_summary + len(summary)
     valid_rows = pd.concat(valid, ignore_index=True)
     reject_rows = pd.concat(rejects, ignore_index=True)
-    if len(sheets) > 1 and "id_number" in valid_rows:
-        again = valid_rows["id_number"].duplicated(keep="first")
-        first = valid_rows.drop_duplicates("id_number").set_index("id_number")
-        repeated = valid_rows[again]
-        where = repeated["id_number"].map(
-            lambda number: (
-                f"（首次出现在工作表“{first.at[number, 'sheet']}”"
-                f"第{first.at[number, 'source_row']}行）"
-            )
-        )
-        moved = pd.DataFrame(
-            {
-                "source_row": repeated["source_row"],
-                "column_name": "id_number",
-                "value": repeated["id_number"].astype("string"),
-                "reason": REASON_DUPLICATE + where,
-                "sheet": repeated["sheet"],
-            }
-        )
-        valid_rows = valid_rows[~again].reset_index(drop=True)
-        reject_rows = pd.concat([reject_rows, moved], ignore_index=True)
     return CheckedRows(valid_rows, reject_rows, warnings, rows_read, rows_summary)
 
 

@@ -1,7 +1,8 @@
 """Person-level deliveries (rosters, registers) checked where they lie: in DuckDB.
 
-A file's text rows come in as an Arrow table (flows/extracts). sql/ingest/<kind>.sql types
-them, each typed column beside the text it came from, into the temporary table `incoming`;
+A file's text rows come in as an Arrow table (flows/extracts). sql/ingest/persons.sql and
+<kind>.sql type them, each typed column beside the text it came from, into the temporary
+table `incoming`;
 the kind's pandera model validates that table in place through pandera's Ibis backend, and
 every failed check becomes a reject (row, column, value, reason in Chinese) in
 `incoming_rejects`. Then the same person twice in a sheet, a row of another township in a
@@ -95,7 +96,8 @@ def check_persons(
         pa.table({"answer": list(answers or {}), "paid": list((answers or {}).values())}),
     )
     try:
-        con.execute((SQL_DIR / f"{spec.sql}.sql").read_text(encoding="utf-8"))
+        for name in ("persons", spec.sql):
+            con.execute((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
     finally:
         for view in ("incoming_text", "incoming_aliases", "incoming_answers"):
             con.unregister(view)

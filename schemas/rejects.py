@@ -52,19 +52,6 @@ def reasons_for(
     return pd.concat(parts, ignore_index=True)
 
 
-def duplicate_rejects(prepared: pd.DataFrame, already: pd.DataFrame, reason: str) -> pd.DataFrame:
-    """The same person twice in one file: the first row counts, later ones are flagged."""
-    candidates = prepared.loc[~prepared.index.isin(already["index"])]
-    repeated = candidates["id_number"].duplicated(keep="first")
-    index = candidates.index[repeated.to_numpy()]
-    first_row = candidates.drop_duplicates("id_number").set_index("id_number")["source_row"]
-    ids = prepared.loc[index, "id_number"]
-    reasons = reason + "（首次出现在第" + ids.map(first_row).astype("string") + "行）"
-    return pd.DataFrame(
-        {"index": index, "column_name": "id_number", "value": ids, "reason": reasons}
-    )
-
-
 def split_valid(
     prepared: pd.DataFrame, rejects: pd.DataFrame, keep: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

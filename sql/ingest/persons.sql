@@ -1,0 +1,25 @@
+-- What every person-level file shares, typed beside the text it came from: the identity
+-- number (normalised, 15 digits upgraded, its check character and birth date where it has the
+-- shape of one), the name, the township. roster.sql and register.sql add their own columns;
+-- pos is the row's place among the file's data rows.
+create or replace temp view incoming_persons as
+select
+    t.* exclude (id_number, name, township, normalized, id, first17),
+    t.id as id_number,
+    id_check_char(t.first17) as id_check_char,
+    case when t.first17 is not null
+        then try_strptime(substr(t.id, 7, 8), '%Y%m%d')::date end as id_birth,
+    coalesce(regexp_full_match(t.normalized, '[0-9]{15}'), false) as id_upgraded,
+    nullif(without_spaces(t.name), '') as name,
+    a.township,
+    without_spaces(t.township) as township_raw
+from (
+    select *,
+        case when regexp_full_match(id, '[0-9]{17}[0-9X]')
+            then cast(substr(id, 1, 17) as bigint) end as first17
+    from (
+        select *, id_upgraded(normalized) as id
+        from (select *, id_normalized(id_number) as normalized from incoming_text)
+    )
+) t
+left join incoming_aliases a on a.alias = without_spaces(t.township);
