@@ -115,8 +115,8 @@ def check_persons(
             "insert into incoming_rejects select pos, 'township', township,"
             " '此行乡镇为“' || township || '”，本文件为' || $own || '的名册：请列入'"
             " || township || '的名册'"
-            " from incoming where pos not in (select pos from incoming_rejects)"
-            " and township <> $own",
+            " from incoming anti join incoming_rejects using (pos)"
+            " where township <> $own",
             {"own": township},
         )
     if data["sheet"].null_count < data.num_rows and len(pc.unique(data["sheet"])) > 1:
@@ -124,7 +124,7 @@ def check_persons(
     columns = ", ".join(spec.load_columns)
     con.execute(
         f"create or replace temp view incoming_valid as select {columns}, sheet, pos"
-        " from incoming where pos not in (select pos from incoming_rejects)"
+        " from incoming anti join incoming_rejects using (pos)"
     )
     (rejected,) = con.execute("select count(distinct pos) from incoming_rejects").fetchone()
     rows_read = data.num_rows
@@ -230,8 +230,8 @@ def _reject_repeats(con: duckdb.DuckDBPyConnection, reason: str, *, within_sheet
                 row_number() over w as nth,
                 first_value(source_row) over w as first_row,
                 first_value(sheet) over w as first_sheet
-            from incoming
-            where id_number is not null and pos not in (select pos from incoming_rejects)
+            from incoming anti join incoming_rejects using (pos)
+            where id_number is not null
             window w as (partition by {partition} order by pos)
         )
         where nth > 1
