@@ -341,8 +341,8 @@ def bench_followup_all(work: Path) -> None:
         line(f"all 随访名单, {label}", seconds, f"{what}; {rate:,.1f} lists/s")
 
 
-# set from --counties / --people; the whole of Fujian is 84 counties, 42,000,000 people
-SCALE = {"counties": 12, "people": 1_200_000}
+# set from --counties / --people: by default the whole of Fujian
+SCALE = {"counties": 84, "people": 42_000_000}
 
 
 def bench_province(work: Path) -> None:
