@@ -33,7 +33,7 @@ from schemas.headers import (
     normalize_header,
 )
 from schemas.kinds import KINDS, DeliveryKind, Rules, check_in_duckdb
-from schemas.persons import PersonCheck
+from schemas.persons import PersonSpec, checked_tables, memory_connection
 from schemas.rows import ROW_KEYS, split_summary_rows
 
 _DATE_IN_NAME = re.compile(r"(20\d{2})[-_.年]?(\d{1,2})[-_.月]?(\d{1,2})")
@@ -442,6 +442,9 @@ class FrameRows:
     def upgraded_rows(self) -> list[int]:
         return []
 
+    def release(self) -> None:
+        """Nothing to free: the frames go with this object."""
+
     def commonest_township(self) -> str | None:
         townships = self.valid.get("township")
         return None if townships is None or townships.empty else townships.mode().iloc[0]
@@ -451,27 +454,34 @@ class FrameRows:
 
 
 class PersonRows:
-    """A file's rows checked in DuckDB (rosters, registers): incoming_valid and
-    incoming_rejects in the connection, asked what the manifest needs."""
+    """A file's rows checked in DuckDB (rosters, registers), in a database of their own: the
+    run's transaction would keep every temporary table of every file in memory until it
+    commits. The valid rows and rejects come over as Arrow tables, registered in the run's
+    connection (incoming_valid, incoming_valid_rows, incoming_reject_rows) until loaded."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, checked: PersonCheck):
+    VIEWS = ("incoming_valid", "incoming_valid_rows", "incoming_reject_rows")
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, extract: Extract, spec: PersonSpec, rules: Rules
+    ):
+        with memory_connection() as scratch:
+            checked = check_in_duckdb(scratch, spec, extract.table, rules)
+            valid, rejects = checked_tables(scratch)
         self.con = con
         self.warnings: list[str] = []
         self.rows_read = checked.rows_read
         self.rows_summary = checked.rows_summary
         self.rows_loaded = checked.rows_loaded
         self.rows_rejected = checked.rows_rejected
-        con.execute(
-            "create or replace temp view incoming_valid_rows as"
-            " select * exclude (pos) from incoming_valid"
-        )
-        self.valid = "incoming_valid_rows"
-        con.execute(
-            "create or replace temp view incoming_reject_rows as"
-            " select i.source_row, r.column_name, r.value, r.reason, i.sheet"
-            " from incoming_rejects r join incoming i using (pos)"
-        )
-        self.rejects = "incoming_reject_rows"
+        self.columns = valid.column_names
+        con.register("incoming_valid", valid)
+        con.register("incoming_valid_rows", valid.drop_columns(["pos"]))
+        con.register("incoming_reject_rows", rejects)
+        self.valid, self.rejects = "incoming_valid_rows", "incoming_reject_rows"
+
+    def release(self) -> None:
+        for view in self.VIEWS:
+            self.con.unregister(view)
 
     def upgraded_rows(self) -> list[int]:
         found = self.con.execute(
@@ -487,8 +497,7 @@ class PersonRows:
         return found[0] if found else None
 
     def latest_date(self) -> date | None:
-        columns = {c for (c,) in self.con.execute("select name from pragma_table_info('incoming')")}
-        day = next((c for c in ("bought_on", "paid_on") if c in columns), None)
+        day = next((c for c in ("bought_on", "paid_on") if c in self.columns), None)
         if day is None:
             return None
         (latest,) = self.con.execute(f"select max({day}) from incoming_valid").fetchone()
@@ -543,9 +552,8 @@ def ingest_file(
         window_end=campaign.deadline,
         township=township,
     )
-    if kind.persons is not None:  # checked in DuckDB, where the rows stay
-        checked = check_in_duckdb(con, kind.persons, extract.table, rules)
-        rows = PersonRows(con, checked)
+    if kind.persons is not None:  # checked in DuckDB
+        rows = PersonRows(con, extract, kind.persons, rules)
     else:
         rows = FrameRows(check_sheets(kind, extract.frame, rules))
     notes = [*extract.skipped_sheets, *rows.warnings]
@@ -603,6 +611,7 @@ def ingest_file(
         rows.rejects,
         replacing=replacing,
     )
+    rows.release()
     known[digest] = (
         township, delivered_on, result.rows_read, result.rows_loaded, result.rows_rejected,
         result.rows_summary,

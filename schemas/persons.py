@@ -267,13 +267,18 @@ def memory_connection() -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def checked_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(valid rows, rejects) as pandas frames, rejects by sheet and row (for tests and the
-    small files of a check)."""
-    valid = con.execute("select * exclude (pos) from incoming_valid order by pos").df()
+def checked_tables(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
+    """(valid rows with their pos, rejects by row) as Arrow tables, in file order."""
+    valid = con.execute("select * from incoming_valid order by pos").to_arrow_table()
     rejects = con.execute(
         "select i.source_row, r.column_name, r.value, r.reason, i.sheet"
         " from incoming_rejects r join incoming i using (pos)"
         " order by r.pos, r.column_name"
-    ).df()
+    ).to_arrow_table()
     return valid, rejects
+
+
+def checked_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(valid rows, rejects) as pandas frames (for tests and the small files of a check)."""
+    valid, rejects = checked_tables(con)
+    return valid.drop_columns(["pos"]).to_pandas(), rejects.to_pandas()
