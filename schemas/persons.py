@@ -144,6 +144,25 @@ def failed_checks(model: type, table: ibis.Table) -> pd.DataFrame:
     schema = model.to_schema()
     with config_context(validation_depth=ValidationDepth.SCHEMA_ONLY):
         schema.validate(table)
+    sql, names = _checks_query(model, table)
+    failed = table.get_backend().raw_sql(sql).to_arrow_table()
+    parts = [pd.DataFrame({"column": [], "check": [], "pos": []})]
+    for key, (column, check) in enumerate(names):
+        positions = failed.filter(pc.invert(failed[f"f{key}"]))["pos"].to_numpy()
+        parts.append(pd.DataFrame({"column": column, "check": check, "pos": positions}))
+    return pd.concat(parts, ignore_index=True)
+
+
+_QUERIES: dict[tuple, tuple[str, list[tuple[str | None, str]]]] = {}
+
+
+def _checks_query(model: type, table: ibis.Table) -> tuple[str, list[tuple[str | None, str]]]:
+    """The rows failing any check, with a flag per check, as SQL; and each flag's (column,
+    check). Compiled once per model and table shape: every file of a kind has the same."""
+    key = (model, table.get_name(), tuple(table.schema().items()))
+    if key in _QUERIES:
+        return _QUERIES[key]
+    schema = model.to_schema()
     flags: dict[str, ibis.Column] = {}
     names: list[tuple[str | None, str]] = []
     for name, column in schema.columns.items():
@@ -163,12 +182,9 @@ def failed_checks(model: type, table: ibis.Table) -> pd.DataFrame:
     every = ibis.literal(True)
     for passed in flags.values():
         every = every & passed
-    failed = table.filter(~every).select("pos", **flags).to_pyarrow()
-    parts = []
-    for key, (column, check) in zip(flags, names, strict=True):
-        positions = failed.filter(pc.invert(failed[key]))["pos"].to_numpy()
-        parts.append(pd.DataFrame({"column": column, "check": check, "pos": positions}))
-    return pd.concat(parts, ignore_index=True)
+    query = table.filter(~every).select("pos", **flags)
+    _QUERIES[key] = (str(ibis.to_sql(query, dialect="duckdb")), names)
+    return _QUERIES[key]
 
 
 def _reject_failures(
@@ -177,37 +193,44 @@ def _reject_failures(
     reasons: dict[str, dict[str, Reason]],
     spec: PersonSpec,
 ) -> None:
-    """incoming_rejects (pos, column_name, value, reason): one row per failed check and row."""
+    """incoming_rejects (pos, column_name, value, reason): one row per failed check and row,
+    with the text of the failed value (or of the column it was typed from)."""
     con.execute(
         "create or replace temp table incoming_rejects"
         " (pos bigint, column_name varchar, value varchar, reason varchar)"
     )
+    if failures.empty:
+        return
     # a whole-row check is filed under the column its reason is about
     whole_row = failures["column"].isna()
     failures = failures.assign(
         column=failures["column"].mask(whole_row, failures["check"].map(spec.frame_check_columns))
     )
-    for (column, check), group in failures.groupby(["column", "check"], sort=False):
-        value_column = spec.value_columns.get(column, column)
-        con.register("failed_positions", group[["pos"]])
-        try:
-            found = con.execute(
-                f"select pos, cast({value_column} as varchar) as value from incoming"
-                " where pos in (select pos from failed_positions) order by pos"
-            ).df()
-        finally:
-            con.unregister("failed_positions")
+    shown = {column: spec.value_columns.get(column, column) for column in failures["column"]}
+    cases = " ".join(
+        f"when '{column}' then cast(i.{value} as varchar)" for column, value in shown.items()
+    )
+    con.register("failed_checks", failures[["pos", "column", "check"]])
+    try:
+        found = con.execute(
+            "select f.pos, f.column, f.check,"
+            f" case f.column {cases} end as value"
+            " from failed_checks f join incoming i using (pos) order by f.pos"
+        ).df()
+    finally:
+        con.unregister("failed_checks")
+    parts = []
+    for (column, check), group in found.groupby(["column", "check"], sort=False):
         reason = reasons.get(column, {}).get(check, check)
         if callable(reason):
-            reason = reason(found["value"].astype("string"))
-        frame = pd.DataFrame(
-            {"pos": found["pos"], "column_name": column, "value": found["value"], "reason": reason}
-        )
-        con.register("failed_rows", frame)
-        try:
-            con.execute("insert into incoming_rejects select * from failed_rows")
-        finally:
-            con.unregister("failed_rows")
+            reason = reason(group["value"].astype("string"))
+        parts.append(group.assign(reason=reason))
+    rejects = pd.concat(parts, ignore_index=True)[["pos", "column", "value", "reason"]]
+    con.register("failed_rows", rejects)
+    try:
+        con.execute("insert into incoming_rejects select * from failed_rows")
+    finally:
+        con.unregister("failed_rows")
 
 
 def _reject_repeats(con: duckdb.DuckDBPyConnection, reason: str, *, within_sheet: bool) -> None:
@@ -281,4 +304,7 @@ def checked_tables(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
 def checked_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(valid rows, rejects) as pandas frames (for tests and the small files of a check)."""
     valid, rejects = checked_tables(con)
-    return valid.drop_columns(["pos"]).to_pandas(), rejects.to_pandas()
+    frames = [
+        table.to_pandas(date_as_object=False) for table in (valid.drop_columns(["pos"]), rejects)
+    ]
+    return frames[0], frames[1]
