@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import asdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,10 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import xlsxwriter
 
 from flows.excel import Sheet, write_workbook
 from flows.ingest import FileResult
 from flows.masking import lines_for_people, mask_id, mask_name
+from flows.settings import get_settings
 
 if TYPE_CHECKING:
     from flows.config import Campaign
@@ -310,13 +313,32 @@ def write_followup_workbooks(
 ) -> list[Path]:
     """随访名单_<乡镇>.xlsx for every township with people to visit, as of the date of its
     register like the PDF."""
+    from flows import excel
+    from flows.render.cache import cached_output, source_digest
+
     followup = results.marts["mart_followup"]
     lists = followup_lists(followup, campaign.followup_names)
     dates = followup_dates(followup)
-    return [
-        write_followup_workbook(township, people, out_dir / "随访名单", dates[township])
-        for township, people in lists.items()
-    ]
+    # a township whose list is unchanged gets the same workbook back, not written again
+    store = get_settings().cache_dir / "workbooks"
+    code = source_digest(excel, sys.modules[__name__]) + xlsxwriter.__version__
+    written = []
+    for township, people in lists.items():
+        target = out_dir / "随访名单" / f"随访名单_{township}.xlsx"
+        digest = hashlib.sha256(
+            "\0".join([code, township, dates[township].isoformat()]).encode()
+            + people.to_csv(index=False).encode()
+        ).hexdigest()
+        cached_output(
+            store,
+            digest,
+            target,
+            lambda _, t=township, p=people: write_followup_workbook(
+                t, p, out_dir / "随访名单", dates[t]
+            ),
+        )
+        written.append(target)
+    return written
 
 
 # name -> writer(campaign, results, out_dir, as_of); kinds name theirs in flows/campaign_kinds

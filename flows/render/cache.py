@@ -13,9 +13,10 @@ The digest (RenderCache.key) covers:
 - the versions of the libraries that lay out, subset and write the PDF, and Pango's;
 - the date stamped into the PDF (SOURCE_DATE_EPOCH, flows/render/pdf.py).
 
-A hit hard-links the stored file to the target (or copies it where links are not possible);
-every write goes through a temporary name and a rename, so that neither a stored file nor an
-output is ever changed in place. Delete the folder to start afresh; nothing else needs it.
+A hit copies the stored file to the target (an output an official edits in place never
+changes the store); every write goes through a temporary name and a rename, so that neither a
+stored file nor an output is ever changed in place by canbao. Delete the folder to start
+afresh; nothing else needs it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import importlib.metadata
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -137,17 +139,37 @@ class RenderCache:
 
 
 def place(stored: Path, target: Path) -> None:
-    """``target`` becomes ``stored``'s bytes: a hard link, or a copy where the file system has
-    none; a target that already holds those bytes is left as it is."""
-    if target.exists() and (
-        os.path.samefile(stored, target) or target.read_bytes() == stored.read_bytes()
-    ):
+    """``target`` becomes a copy of ``stored``; a target that already holds those bytes is left
+    as it is. A copy, not a link: an official who fills in or annotates an output in place
+    must not change what the store hands out the next night."""
+    if target.exists() and target.read_bytes() == stored.read_bytes():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
-    try:
-        os.link(stored, partial)
-    except OSError:
-        shutil.copyfile(stored, partial)
+    shutil.copyfile(stored, partial)
     partial.replace(target)
+
+
+def source_digest(*modules: object) -> str:
+    """The source text of ``modules``: what lays out a file canbao writes itself."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def cached_output(directory: Path, key: str, target: Path, make: Callable[[Path], Path]) -> bool:
+    """``target`` from the store when ``key`` was made before, else made by ``make(target)``
+    and stored; True when it came from the store."""
+    directory = Path(directory)
+    stored = directory / f"{key}{Path(target).suffix}"
+    if stored.is_file():
+        place(stored, Path(target))
+        return True
+    make(Path(target))
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = stored.with_name(f"{stored.name}.{os.getpid()}.part")
+    shutil.copyfile(target, partial)
+    partial.replace(stored)
+    return False
