@@ -349,7 +349,10 @@ def _sheet_frame(
     positions = {0: mapping.get(0, FIRST_CELL), **mapping}
     columns = {"source_row": _row_numbers(header_index + 2, len(body))}
     for pos, canonical in positions.items():
-        cells = [_cell_text(r[pos]) if pos < len(r) else "" for r in body]
+        cells = [
+            (value if type(value) is str else _cell_text(value))
+            for value in (r[pos] if pos < len(r) else "" for r in body)
+        ]
         columns[canonical] = pa.array(cells, type=pa.string())
     table = _drop_blank(pa.table(columns))
     return table.add_column(1, "sheet", pa.array([sheet] * table.num_rows, type=pa.string()))
