@@ -382,20 +382,24 @@ def _check_table(
     return values
 
 
-def check_schema(raw: dict, settings: Settings) -> tuple[dict, list[str]]:
-    """The file against SCHEMA: every section's values (defaults filled, None where wrong)
-    and every mistake, one Chinese line each."""
+def check_schema(
+    raw: dict, settings: Settings, schema: dict[str, Section] | None = None
+) -> tuple[dict, list[str]]:
+    """The file against ``schema`` (a county campaign's SCHEMA unless given): every section's
+    values (defaults filled, None where wrong) and every mistake, one Chinese line each."""
+    schema = SCHEMA if schema is None else schema
     problems: list[str] = []
     for name in raw:
-        if name not in SCHEMA:
-            problems.append(f"未知的一节 [{name}]{_suggest(name, SCHEMA, '[{}]')}")
+        if name not in schema:
+            problems.append(f"未知的一节 [{name}]{_suggest(name, schema, '[{}]')}")
     values: dict[str, object] = {}
-    for name, section in SCHEMA.items():
+    for name, section in schema.items():
         where = f"[[{name}]]" if section.many else f"[{name}]"
         given = raw.get(name)
         if given is None and section.required:
             problems.append(f"缺少必填项 {name}（{where} 一节：{section.label}）")
-            values[name] = dict.fromkeys(section.keys)  # unknown: nothing more to say of it
+            # unknown: nothing more to say of it
+            values[name] = [] if section.many else dict.fromkeys(section.keys)
             continue
         if given is None:
             given = [] if section.many else {}

@@ -18,11 +18,9 @@ from flows.config import (
     Key,
     Office,
     Section,
-    _check_table,
-    _shown,
-    _suggest,
     available_campaigns,
     check_campaign_name,
+    check_schema,
     load_campaign,
 )
 from flows.settings import Settings
@@ -130,8 +128,7 @@ def load_province(name: str, settings: Settings) -> Province:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CampaignError(f"省级活动“{name}”的配置文件 {path} 格式有误：{exc}") from exc
-    problems: list[str] = []
-    values = _check_sections(raw, settings, problems)
+    values, problems = check_schema(raw, settings, PROVINCE_SCHEMA)
     counties = _counties(values["counties"], settings, problems)
     window = values["window"]
     if window["start"] and window["deadline"] and window["deadline"] <= window["start"]:
@@ -167,38 +164,6 @@ def load_province(name: str, settings: Settings) -> Province:
         requirements=tuple(circular["requirements"]),
         top_count=circular["top_count"],
     )
-
-
-def _check_sections(raw: dict, settings: Settings, problems: list[str]) -> dict:
-    """The file against PROVINCE_SCHEMA: values (defaults filled, None where wrong)."""
-    for name in raw:
-        if name not in PROVINCE_SCHEMA:
-            problems.append(f"未知的一节 [{name}]{_suggest(name, PROVINCE_SCHEMA, '[{}]')}")
-    values: dict[str, object] = {}
-    for name, section in PROVINCE_SCHEMA.items():
-        where = f"[[{name}]]" if section.many else f"[{name}]"
-        given = raw.get(name)
-        if given is None and section.required:
-            problems.append(f"缺少必填项 {name}（{where} 一节：{section.label}）")
-            values[name] = [] if section.many else dict.fromkeys(section.keys)
-            continue
-        if given is None:
-            given = {}
-        if section.many:
-            if not (isinstance(given, list) and all(isinstance(i, dict) for i in given)):
-                problems.append(f"{where}（{section.label}）应写成 {where} 表，每项一节")
-                given = []
-            values[name] = [
-                _check_table(f"{where} 第{n}项", section.keys, item, settings, problems)
-                for n, item in enumerate(given, start=1)
-            ]
-            continue
-        if not isinstance(given, dict):
-            problems.append(f"{where}（{section.label}）应为一节（表），现为{_shown(given)}")
-            values[name] = dict.fromkeys(section.keys)
-            continue
-        values[name] = _check_table(where, section.keys, given, settings, problems)
-    return values
 
 
 def _counties(entries: list[dict], settings: Settings, problems: list[str]) -> list:
