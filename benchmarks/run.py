@@ -144,13 +144,28 @@ def bench_ingest(work: Path) -> None:
          f"{per_million:.2f} s per million cells")  # fmt: skip
 
 
+def load_delivered(settings, campaign, raw: Path) -> list:
+    """The campaign's bases and every file in ``raw``, loaded as a run loads them."""
+    from flows import store
+    from flows.ingest import discover_extracts, ingest_file, read_base_table
+    from flows.results import with_units
+
+    with store.connect(settings) as con:
+        store.replace_bases(
+            con, campaign.name, with_units(campaign, read_base_table(campaign).bases)
+        )
+        with store.transaction(con):
+            return [
+                ingest_file(con, campaign, p, settings.archive_dir, {})
+                for p in discover_extracts(raw)
+            ]
+
+
 def bench_render(work: Path) -> None:
     """Each PDF of the Qingliu demo's last date, rendered 5 times in one process."""
     from demo.qingliu import write_demo_extracts
-    from flows import pipeline, render, store
+    from flows import pipeline, render
     from flows.config import load_campaign
-    from flows.ingest import discover_extracts, ingest_file, read_base_table
-    from flows.results import with_units
     from flows.settings import get_settings
 
     os.environ["CANBAO_HOME"] = str(work / "render")
@@ -159,15 +174,7 @@ def bench_render(work: Path) -> None:
     as_of = date(2024, 11, 13)
     raw = settings.raw_dir / campaign.name
     write_demo_extracts(raw, campaign.base_file, start=campaign.window_start, as_of=as_of)
-    with store.connect(settings) as con:
-        store.replace_bases(
-            con, campaign.name, with_units(campaign, read_base_table(campaign).bases)
-        )
-        with store.transaction(con):
-            files = [
-                ingest_file(con, campaign, p, settings.archive_dir, {})
-                for p in discover_extracts(raw)
-            ]
+    files = load_delivered(settings, campaign, raw)
     results = pipeline.compute_coverage.fn(campaign, as_of, files, True, [])
     out_dir = work / "render" / "out"
     durations: dict[str, list[float]] = {}
@@ -285,13 +292,11 @@ def bench_followup_all(work: Path) -> None:
     re-render on one core and on all of them (cold cache), then the same lists from a warm
     cache (a night when no township sent a new register)."""
     from demo.yongchun import write_person_register
-    from flows import pipeline, store
+    from flows import pipeline
     from flows.config import load_campaign
-    from flows.ingest import discover_extracts, ingest_file, read_base_table
     from flows.outputs import followup_dates, followup_lists
     from flows.render import render_followup_lists
     from flows.render.cache import RenderCache
-    from flows.results import with_units
     from flows.settings import get_settings
 
     os.environ["CANBAO_HOME"] = str(work / "followup_all")
@@ -301,15 +306,7 @@ def bench_followup_all(work: Path) -> None:
     raw = settings.raw_dir / campaign.name
     reference = ROOT / "data" / "reference" / "yongchun_2023_basic_coverage.csv"
     write_person_register(raw, reference, as_of=as_of, scale=1_000_000 / 578_096)
-    with store.connect(settings) as con:
-        store.replace_bases(
-            con, campaign.name, with_units(campaign, read_base_table(campaign).bases)
-        )
-        with store.transaction(con):
-            files = [
-                ingest_file(con, campaign, p, settings.archive_dir, {})
-                for p in discover_extracts(raw)
-            ]
+    files = load_delivered(settings, campaign, raw)
     registered = sum(f.rows_loaded for f in files)
     results = pipeline.compute_coverage.fn(campaign, as_of, files, False, [])
     followup = results.marts["mart_followup"]
