@@ -16,7 +16,6 @@ to be given their reasons.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,10 +31,10 @@ import pyarrow.compute as pc
 from pandera.api.ibis.types import IbisData
 from pandera.config import ValidationDepth, config_context
 
+from schemas.rejects import ID_RUN, mask_id_runs
 from schemas.rows import summary_mask
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "ingest"
-_ID_RUN = re.compile(r"\d{14,}[\dXx]")
 Reason = str | Callable[[pd.Series], pd.Series]
 
 
@@ -265,17 +264,23 @@ def _reject_repeats(con: duckdb.DuckDBPyConnection, reason: str, *, within_sheet
 
 def _mask_runs_of_digits(con: duckdb.DuckDBPyConnection) -> None:
     """Rows run together hold other people's identity numbers in a name or a village: the
-    reject shows them masked, last four characters kept."""
+    reject shows them masked, last four characters kept (schemas/rejects.mask_id_runs)."""
     found = con.execute(
-        r"select distinct value from incoming_rejects where column_name <> 'id_number'"
-        r" and regexp_matches(value, '\d{14,}[\dXx]')"
+        "select distinct value from incoming_rejects where column_name <> 'id_number'"
+        " and regexp_matches(value, ?)",
+        [ID_RUN.pattern],
     ).fetchall()
-    for (value,) in found:
-        masked = _ID_RUN.sub(lambda m: "*" * (len(m[0]) - 4) + m[0][-4:], value)
+    if not found:
+        return
+    masks = pd.DataFrame({"value": [v for (v,) in found]})
+    con.register("masked_values", masks.assign(masked=masks["value"].map(mask_id_runs)))
+    try:
         con.execute(
-            "update incoming_rejects set value = ? where value = ? and column_name <> 'id_number'",
-            [masked, value],
+            "update incoming_rejects r set value = m.masked from masked_values m"
+            " where r.value = m.value and r.column_name <> 'id_number'"
         )
+    finally:
+        con.unregister("masked_values")
 
 
 @contextmanager

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
 import pandera.pandas as pa
 
 REJECT_COLUMNS = ["source_row", "column_name", "value", "reason"]
-_ID_RUN = r"\d{14,}[\dXx]"
+# a run of digits as long as an identity number: someone's number where it does not belong
+ID_RUN = re.compile(r"\d{14,}[\dXx]")
+
+
+def _masked_run(match: re.Match) -> str:
+    return "*" * (len(match[0]) - 4) + match[0][-4:]
+
+
+def mask_id_runs(text: str) -> str:
+    """Every identity-number-long run of digits in ``text`` masked, last four kept."""
+    return ID_RUN.sub(_masked_run, text)
+
+
 Reason = str | Callable[[pd.Series], pd.Series]
 
 
@@ -58,11 +71,7 @@ def split_valid(
     """(rows with no reject, rejects by file row): a row is loaded whole or not at all."""
     bad = prepared.index.isin(rejects["index"])
     # rows run together hold other people's identity numbers in a name: shown masked
-    masked = (
-        rejects["value"]
-        .astype("string")
-        .str.replace(_ID_RUN, lambda m: "*" * (len(m[0]) - 4) + m[0][-4:], regex=True)
-    )
+    masked = rejects["value"].astype("string").str.replace(ID_RUN.pattern, _masked_run, regex=True)
     rejects = rejects.assign(
         value=masked.where(rejects["column_name"].ne("id_number"), rejects["value"])
     )
