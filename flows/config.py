@@ -430,20 +430,26 @@ def available_campaigns(settings: Settings) -> list[str]:
     return sorted(p.stem for p in settings.campaigns_dir.glob("*.toml"))
 
 
+def read_campaign_file(name: str, settings: Settings, what: str) -> tuple[Path, dict]:
+    """campaigns/<name>.toml and its contents; a missing or unreadable file is a
+    CampaignError naming ``what`` it should hold (参保活动, 省级活动)."""
+    check_campaign_name(name)
+    path = settings.campaigns_dir / f"{name}.toml"
+    if not path.is_file():
+        known = "、".join(available_campaigns(settings)) or "无"
+        raise CampaignError(f"未找到{what}“{name}”的配置文件 {path}（已有：{known}）")
+    try:
+        return path, tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CampaignError(f"{what}“{name}”的配置文件 {path} 格式有误：{exc}") from exc
+
+
 def load_campaign(name: str, settings: Settings) -> Campaign:
     """Read campaigns/<name>.toml, check it against SCHEMA, and read the township list it
     points to.
 
     Every problem found is reported at once (CampaignError.problems), one line each."""
-    check_campaign_name(name)
-    path = settings.campaigns_dir / f"{name}.toml"
-    if not path.is_file():
-        known = "、".join(available_campaigns(settings)) or "无"
-        raise CampaignError(f"未找到参保活动“{name}”的配置文件 {path}（已有：{known}）")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CampaignError(f"参保活动“{name}”的配置文件 {path} 格式有误：{exc}") from exc
+    path, raw = read_campaign_file(name, settings, "参保活动")
     values, problems = check_schema(raw, settings)
     campaign = _build(name, path, values, settings, problems, given=set(raw))
     if problems or campaign is None:

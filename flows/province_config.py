@@ -18,10 +18,9 @@ from flows.config import (
     Key,
     Office,
     Section,
-    available_campaigns,
-    check_campaign_name,
     check_schema,
     load_campaign,
+    read_campaign_file,
 )
 from flows.settings import Settings
 from flows.text import one_line
@@ -119,15 +118,7 @@ def default_store(settings: Settings, name: str) -> Path:
 def load_province(name: str, settings: Settings) -> Province:
     """Read campaigns/<name>.toml as a province campaign and every county campaign it names;
     CampaignError with every problem at once."""
-    check_campaign_name(name)
-    path = settings.campaigns_dir / f"{name}.toml"
-    if not path.is_file():
-        known = "、".join(available_campaigns(settings)) or "无"
-        raise CampaignError(f"未找到省级活动“{name}”的配置文件 {path}（已有：{known}）")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CampaignError(f"省级活动“{name}”的配置文件 {path} 格式有误：{exc}") from exc
+    path, raw = read_campaign_file(name, settings, "省级活动")
     values, problems = check_schema(raw, settings, PROVINCE_SCHEMA)
     counties = _counties(values["counties"], settings, problems)
     window = values["window"]
