@@ -26,6 +26,32 @@ INPUT_KINDS = ("roster", "counts", "register")
 ROUNDING_RULES = ("ceil", "half_up", "floor")
 TOTAL_RULES = ("sum_of_townships", "from_total_base")
 FOLLOWUP_NAMES = ("surname", "full")  # how 随访名单 show names: 张** or the full name
+ASSESSMENT_PARTS = ("base", "bonus", "deduction")  # 基础分 | 加分 | 扣分
+# where an assessment item's points come from: assessors (entered) or the data
+ASSESSMENT_SOURCES = ("entered", "completion", "rate_above", "hardship_funded", "family_rate")
+ASSESSED = ("乡镇", "单位")  # who an item applies to: the ranking's rows, the staff units
+COMPLETION_RULES = ("proportional", "steps")
+# 缴费渠道 when the campaign file names none: the channels of the county plans (domain brief)
+DEFAULT_CHANNELS = {
+    "个人缴费": ("个人", "个人自缴", "自费", "自缴"),
+    "共济账户": ("个账", "个人账户", "家庭共济", "共济", "职工医保个人账户"),
+    "单位团体": ("单位团体投保", "单位集体投保", "团体投保", "单位代缴", "单位资助"),
+    "政府资助": ("财政资助", "民政资助", "医疗救助", "困难群体资助"),
+    "鼓励资助": ("部门资助", "残联资助", "乡村振兴资助"),
+    "村集体资助": ("村集体", "村财资助", "村(居)资助"),
+    "慈善捐赠": ("慈善", "捐赠", "爱心捐赠"),
+}
+# 救助对象 categories when the campaign file names none, and those paid in full by government
+DEFAULT_HARDSHIP = {
+    "特困供养": ("特困", "特困人员", "特困供养人员"),
+    "低保": ("低保对象", "最低生活保障"),
+    "孤儿": ("事实无人抚养儿童",),
+    "五老": ("革命五老", "“五老”人员", "五老遗偶"),
+    "残疾人": ("重度残疾人", "残疾"),
+    "计生特殊家庭": ("计划生育特殊家庭",),
+    "脱贫监测户": ("脱贫户", "监测户", "脱贫人口", "监测对象"),
+}
+DEFAULT_FULLY_FUNDED = ("特困供养", "低保", "孤儿", "五老")
 UNIT_TYPES = ("乡镇", "街道", "管委会", "县直单位")
 TOWNSHIP_GROUP = "乡镇"  # the ranking every unit takes part in unless its type ranks apart
 _LEVEL_KEY = re.compile(r"[a-z][a-z0-9_]*")
@@ -58,6 +84,48 @@ class Unit:
     unit_type: str
     code: str | None
     rank_group: str  # 乡镇 for everyone ranked together, else the unit type
+
+
+@dataclass(frozen=True)
+class StaffRules:
+    """[staff]: units' own staff (县直单位 and other employers) and their families."""
+
+    target: Decimal  # staff covered / staff, by the deadline (0.80)
+    family_target: Decimal  # declared family members covered / declared (bonus at 0.80)
+    units: tuple[str, ...]  # the units that owe a staff roster (one that sent none is named)
+
+
+@dataclass(frozen=True)
+class Names:
+    """Canonical names and the other spellings officials write (缴费渠道, 救助类别)."""
+
+    names: tuple[str, ...]  # canonical, in the order tables show them
+    aliases: dict[str, str]  # every spelling (canonical ones included) -> canonical
+
+
+@dataclass(frozen=True)
+class AssessmentItem:
+    """One item of the 考核 rubric: its points and where they come from."""
+
+    key: str
+    label: str
+    part: str  # base | bonus | deduction
+    points: Decimal  # full marks, the largest bonus, or the largest deduction
+    source: str  # entered, or the fact it is computed from (ASSESSMENT_SOURCES)
+    applies_to: tuple[str, ...]  # 乡镇, 单位
+    rule: str = "proportional"  # completion: proportional below 100%, or steps
+    steps: tuple[tuple[Decimal, Decimal], ...] = ()  # completion steps: (at least, points)
+    above: Decimal | None = None  # rate_above: the rate bonuses start from
+    per_point: Decimal | None = None  # rate_above: points per percentage point above it
+    threshold: Decimal | None = None  # family_rate: the rate that earns the points
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """[assessment]: the county's rubric for the year."""
+
+    title: str
+    items: tuple[AssessmentItem, ...]
 
 
 @dataclass(frozen=True)
@@ -105,6 +173,12 @@ class Campaign:
     # 随访名单 names: "surname" (张**) or "full" for a village's own door-to-door list; the
     # identity number stays masked, and files that leave the bureau are masked regardless
     followup_names: str = "surname"
+    channels: Names = Names((), {})
+    staff: StaffRules | None = None  # [staff]: unit staff rosters are read and ranked
+    hardship: Names = Names((), {})  # 救助对象 categories
+    fully_funded: tuple[str, ...] = ()  # categories the government pays for in full
+    funded_channel: str = "政府资助"  # the channel that pays for them
+    assessment: Rubric | None = None  # [assessment]: the 考核 scorecard
 
     @property
     def spec(self) -> CampaignKind:
@@ -252,6 +326,37 @@ SCHEMA: dict[str, Section] = {
         "aliases": Key("列名别名", "mapping", default={}),
     }),
     "township_aliases": Section("乡镇别名", free=True, keys={}),
+    "staff": Section("单位职工参保", keys={
+        "target": Key("单位职工参保率目标", "rate", default="0.80"),
+        "family_target": Key("职工家属参保率目标", "rate", default="0.80"),
+        "units": Key("应报送职工名册的单位", "texts", default=()),
+    }),
+    # 缴费渠道: name -> other spellings; the built-in list (DEFAULT_CHANNELS) when absent
+    "channels": Section("缴费渠道", keys={
+        "aliases": Key("缴费渠道及其别名", "mapping", default={}),
+    }),
+    "hardship": Section("困难群体", keys={
+        "categories": Key("救助对象类别及其别名", "mapping", default={}),
+        "fully_funded": Key("须全额资助的类别", "texts"),
+        "funded_channel": Key("全额资助的缴费渠道", "text", default="政府资助"),
+    }),
+    "assessment": Section("考核评分", keys={
+        "title": Key("考核名称", "text", default=""),
+        "items": Key("考核项目", "tables", default=(), items={
+            "key": Key("项目代码", "text", required=True),
+            "label": Key("项目名称", "text", required=True),
+            "part": Key("分类", "choice", default="base", choices=ASSESSMENT_PARTS),
+            "points": Key("分值", "number", required=True),
+            "source": Key("评分方式", "choice", default="entered", choices=ASSESSMENT_SOURCES),
+            "applies_to": Key("适用对象", "texts", default=ASSESSED),
+            "rule": Key("完成率计分规则", "choice", default="proportional",
+                        choices=COMPLETION_RULES),
+            "steps": Key("分档计分", "steps", default=()),
+            "above": Key("加分起点参保率", "number"),
+            "per_point": Key("每超1个百分点加分", "number"),
+            "threshold": Key("达标参保率", "number"),
+        }),
+    }),
 }  # fmt: skip
 
 
@@ -317,6 +422,21 @@ def _check_value(key: Key, value: object, settings: Settings) -> tuple[object, s
     elif kind == "rate":
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             return None, f'应为比例，如 "0.20"{now}'
+    elif kind == "number":
+        number = _decimal(value)
+        if number is None or number < 0:
+            return None, f'应为不小于0的数，如 20 或 "0.20"{now}'
+        return number, None
+    elif kind == "steps":
+        pairs = value if isinstance(value, list) else None
+        steps = [
+            (_decimal(pair[0]), _decimal(pair[1]))
+            for pair in pairs or ()
+            if isinstance(pair, list) and len(pair) == 2
+        ]
+        if pairs is None or len(steps) != len(pairs) or any(None in p for p in steps):
+            return None, f"应为 [[完成率, 得分], ...] 的列表，如 [[1.0, 50], [0.9, 40]]{now}"
+        return tuple(sorted(steps, reverse=True)), None
     elif kind == "file":
         path = _resolve(settings, value)
         if not path.is_file():
@@ -343,6 +463,17 @@ def _check_value(key: Key, value: object, settings: Settings) -> tuple[object, s
             return None, f'中 {wrong[0]} 的值应为列表，如 ["..."]'
         return {k: tuple(str(x) for x in v) for k, v in value.items()}, None
     return value, None
+
+
+def _decimal(value: object) -> Decimal | None:
+    """A number as written (20, 2.5, "0.20"), or None."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def _check_table(
@@ -538,6 +669,105 @@ def _units(values: dict, settings: Settings, problems: list[str]) -> list[Unit]:
     return units
 
 
+def _names(given: dict, default: dict, what: str, problems: list[str]) -> Names:
+    """Canonical names with their spellings (the file's, else ``default``); a spelling may
+    stand for one name only."""
+    table = given or default
+    aliases: dict[str, str] = {}
+    for name, others in table.items():
+        for spelling in (name, *others):
+            spelling = spelling.strip()
+            if aliases.get(spelling, name) != name:
+                problems.append(
+                    f"{what}“{spelling}”同时是“{aliases[spelling]}”和“{name}”的别名，只能指向一个"
+                )
+            aliases[spelling] = name
+    return Names(tuple(table), aliases)
+
+
+def _rate_of(value: object, label: str, problems: list[str]) -> Decimal | None:
+    rate = _decimal(value)
+    if rate is None or not Decimal(0) < rate <= Decimal(1):
+        problems.append(f'{label}应为 0 到 1 之间的比例，如 "0.80"，现为 {_shown(value)}')
+        return None
+    return rate
+
+
+def _staff(values: dict, given: set, problems: list[str]) -> StaffRules | None:
+    """[staff] when the file has it: units' staff are read, covered and ranked."""
+    if "staff" not in given:
+        return None
+    staff = values["staff"]
+    target = _rate_of(staff["target"], "[staff] target（单位职工参保率目标）", problems)
+    family = _rate_of(
+        staff["family_target"], "[staff] family_target（职工家属参保率目标）", problems
+    )
+    units = tuple(staff["units"] or ())
+    for unit in dict.fromkeys(u for u in units if units.count(u) > 1):
+        problems.append(f"[staff] units 中的单位“{unit}”重复")
+    if target is None or family is None:
+        return None
+    return StaffRules(target, family, tuple(dict.fromkeys(units)))
+
+
+def _rubric(values: dict, given: set, problems: list[str]) -> Rubric | None:
+    """[assessment]: the items' own rules beyond their types."""
+    if "assessment" not in given:
+        return None
+    section = values["assessment"]
+    items: list[AssessmentItem] = []
+    keys: list[str] = []
+    for number, item in enumerate(section["items"] or (), start=1):
+        label = item["label"] or f"第{number}项"
+        where = f"考核项目“{label}”"
+        if None in (item["key"], item["label"], item["points"], item["part"], item["source"]):
+            continue  # already said why
+        if not _LEVEL_KEY.fullmatch(item["key"]):
+            problems.append(
+                f"{where}的 key = “{item['key']}” 无效：应以小写英文字母开头，"
+                "只含小写字母、数字和下划线（如 completion）"
+            )
+        keys.append(item["key"])
+        applies = tuple(item["applies_to"] or ())
+        for who in applies:
+            if who not in ASSESSED:
+                problems.append(f"{where}的适用对象“{who}”无效，应为 {'、'.join(ASSESSED)}")
+        if not applies:
+            problems.append(f"{where}的适用对象 applies_to 不能为空")
+        source = item["source"]
+        if source == "completion" and item["rule"] == "steps" and not item["steps"]:
+            problems.append(f'{where}按分档计分（rule = "steps"），需写明 steps')
+        if source == "rate_above" and (item["above"] is None or item["per_point"] is None):
+            problems.append(f"{where}按参保率加分，需写明 above（起点）和 per_point（每点加分）")
+        if source == "family_rate" and item["threshold"] is None:
+            problems.append(f"{where}按职工家属参保率计分，需写明 threshold（达标参保率）")
+        if source == "family_rate" and "staff" not in given:
+            problems.append(f"{where}按职工家属参保率计分，需要 [staff] 一节（单位职工参保）")
+        for _at_least, step_points in item["steps"] or ():
+            if step_points > item["points"]:
+                problems.append(f"{where}的分档得分 {step_points} 超过分值 {item['points']}")
+        items.append(
+            AssessmentItem(
+                key=item["key"],
+                label=item["label"],
+                part=item["part"],
+                points=item["points"],
+                source=source,
+                applies_to=applies,
+                rule=item["rule"],
+                steps=tuple(item["steps"] or ()),
+                above=item["above"],
+                per_point=item["per_point"],
+                threshold=item["threshold"],
+            )
+        )
+    for key in dict.fromkeys(k for k in keys if keys.count(k) > 1):
+        problems.append(f"考核项目的 key “{key}” 重复：每一项应有自己的 key")
+    if not items and section["items"] is not None:
+        problems.append("[assessment] 考核评分需要至少一个考核项目 [[assessment.items]]")
+    return Rubric(section["title"] or "", tuple(items))
+
+
 def _build(
     name: str, path: Path, values: dict, settings: Settings, problems: list[str], given: set
 ) -> Campaign | None:
@@ -577,6 +807,26 @@ def _build(
         problems.append("活动截止日期应晚于开始日期")
     if spec.needs_base_table and not base["file"]:
         problems.append(f"{spec.label}类活动需要基数表：在 [base] 中写明 file（基数表文件）")
+    channels = _names(values["channels"]["aliases"], DEFAULT_CHANNELS, "缴费渠道", problems)
+    hardship = values["hardship"]
+    categories = _names(hardship["categories"], DEFAULT_HARDSHIP, "救助对象类别", problems)
+    fully_funded = hardship["fully_funded"]
+    if fully_funded is None:
+        fully_funded = tuple(c for c in DEFAULT_FULLY_FUNDED if c in categories.names)
+    for category in fully_funded:
+        if category not in categories.names:
+            problems.append(
+                f"[hardship] fully_funded 中的类别“{category}”不在救助对象类别中"
+                f"{_suggest(category, categories.names)}"
+            )
+    funded_channel = hardship["funded_channel"]
+    if funded_channel is not None and funded_channel not in channels.names:
+        problems.append(
+            f"[hardship] funded_channel（全额资助的缴费渠道）“{funded_channel}”不在缴费渠道中"
+            f"{_suggest(funded_channel, channels.names)}"
+        )
+    staff = _staff(values, given, problems)
+    rubric = _rubric(values, given, problems)
     if problems:
         return None
     return Campaign(
@@ -618,4 +868,10 @@ def _build(
         top_count=circular["top_count"],
         top_unenrolled=circular["top_unenrolled"],
         followup_names=values["followup"]["names"],
+        channels=channels,
+        staff=staff,
+        hardship=categories,
+        fully_funded=tuple(fully_funded),
+        funded_channel=funded_channel,
+        assessment=rubric,
     )
