@@ -16,8 +16,10 @@ import pandas as pd
 
 from schemas.headers import CANONICAL_LABELS
 
-ID_COLUMNS = frozenset({"id_number"})
-NAME_COLUMNS = frozenset({"name"})
+ID_COLUMNS = frozenset({"id_number", "staff_id"})
+NAME_COLUMNS = frozenset({"name", "staff_name"})
+# columns whose values are words of a list, never a person's name (单位, 人员类别, 救助类别)
+WORD_COLUMNS = frozenset({"unit", "staff_type", "category", "relation"})
 
 _DIGIT = "0-9\uff10-\uff19"  # ASCII and full-width digits
 _SEPARATOR = " \u3000\u00a0\\-"  # spaces (also ideographic, no-break) and hyphens inside
@@ -45,6 +47,19 @@ PLACE_SUFFIXES = (
     "市",
     "场",
     "园",
+    # units that keep staff rosters (县财政局, 县总医院, 县融媒体中心 ...)
+    "局",
+    "院",
+    "中心",
+    "办",
+    "委",
+    "站",
+    "所",
+    "校",
+    "馆",
+    "队",
+    "公司",
+    "厂",
 )
 COMMON_WORDS = frozenset(
     {
@@ -113,6 +128,8 @@ def mask_value(value: object, column: str | None = None) -> str:
     text = _text(value)
     if column in ID_COLUMNS:
         return mask_id(text)
+    if column in WORD_COLUMNS:
+        return mask_ids_in(text)
     if column in NAME_COLUMNS or looks_like_name(text):
         return mask_name(re.sub(r"\s", "", text))
     return mask_ids_in(text)

@@ -16,7 +16,7 @@ import xlsxwriter
 
 from flows.excel import Sheet, write_workbook
 from flows.ingest import FileResult
-from flows.masking import lines_for_people, mask_id, mask_name
+from flows.masking import lines_for_people, mask_id, mask_name, rejects_for_people
 from flows.settings import get_settings
 
 if TYPE_CHECKING:
@@ -162,6 +162,7 @@ def write_manifest(
     step_seconds: dict[str, float],
     warnings: list[str],
     step_counts: dict[str, dict[str, int]] | None = None,
+    lists: list[dict] | None = None,
 ) -> Path:
     """manifest.json: what went in (hash, rows), what came out (hash), how long each step took
     and, where a step counts what it did, how many (documents rendered and reused ...)."""
@@ -178,6 +179,8 @@ def write_manifest(
         ],
         "step_seconds": {k: round(v, 3) for k, v in step_seconds.items()},
         **({"step_counts": step_counts} if step_counts is not None else {}),
+        # the lists beside the rosters (units' staff, families, the hardship list), if any
+        **({"lists": lists} if lists else {}),
         "warnings": lines_for_people(warnings),
     }
     path = out_dir / "manifest.json"
@@ -341,6 +344,77 @@ def write_followup_workbooks(
     return written
 
 
+def write_units_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> list[Path]:
+    """units.csv: every unit's staff coverage against its own target, and its declared
+    family; staff_in_several_units.csv: who two or more units listed (masked)."""
+    units = results.marts["mart_unit_coverage"]
+    columns = [
+        "rank", "unit", "staff", "covered", "rate", "target", "gap", "status",
+        "family_declared", "family_covered", "family_rate", "staff_in_several_units",
+    ]  # fmt: skip
+    frame = units[columns].astype({"rank": "Int64"})
+    for column in ("rate", "family_rate"):
+        frame[column] = frame[column].map(percent)
+    several = results.marts["mart_staff_in_several_units"]
+    several = several.assign(
+        id_number=several["id_number"].map(mask_id), name=several["name"].map(mask_name)
+    )
+    return [
+        _write_csv(frame, out_dir / "units.csv"),
+        _write_csv(several, out_dir / "staff_in_several_units.csv"),
+    ]
+
+
+def channel_table(results: Results) -> pd.DataFrame:
+    """People covered by township (rows) and funding channel (columns), 合计 last; 未注明
+    and 其他 only where someone is in them."""
+    long = results.marts["mart_channels"]
+    wide = long.pivot_table(
+        index=["position", "township"], columns="channel", values="people", aggfunc="sum"
+    )
+    order = long.drop_duplicates("channel").sort_values("channel_position")["channel"]
+    wide = wide[[c for c in order if c not in ("未注明", "其他") or wide[c].sum() > 0]]
+    wide = wide.reset_index(level="position", drop=True).reset_index()
+    wide["合计"] = wide.drop(columns="township").sum(axis=1)
+    total = wide.drop(columns="township").sum().to_frame().T.assign(township="合计")
+    return pd.concat([wide, total[wide.columns]], ignore_index=True).astype(
+        {c: "int64" for c in wide.columns if c != "township"}
+    )
+
+
+def write_channels_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
+    """channels.csv: people covered per township and funding channel."""
+    return _write_csv(channel_table(results), out_dir / "channels.csv")
+
+
+def write_hardship_csv(
+    campaign: Campaign, results: Results, out_dir: Path, as_of: date
+) -> list[Path]:
+    """hardship.csv: per township and category, who on the hardship list is covered, and how
+    (when a hardship list is in force)."""
+    gaps = results.marts["mart_hardship_gaps"]
+    if gaps.empty:
+        return []
+    columns = [
+        "township", "category", "fully_funded", "listed", "covered", "funded", "uncovered",
+        "covered_otherwise",
+    ]  # fmt: skip
+    return [_write_csv(gaps[columns], out_dir / "hardship.csv")]
+
+
+def write_list_rejects_csv(
+    campaign: Campaign, results: Results, out_dir: Path, as_of: date
+) -> list[Path]:
+    """名单问题.csv: rows of the staff, family and hardship lists not used, and why (masked)."""
+    rejects = results.marts["mart_list_rejects"]
+    if rejects.empty:
+        return []
+    shown = rejects_for_people(rejects.rename(columns={"list": "township"}))
+    shown = shown.rename(columns={"township": "list"})
+    headers = {"list": "名单", **{k: v for k, v in QUALITY_HEADERS.items() if k != "township"}}
+    return [_write_csv(shown.rename(columns=headers), out_dir / "名单问题.csv")]
+
+
 # name -> writer(campaign, results, out_dir, as_of); kinds name theirs in flows/campaign_kinds
 TABLE_WRITERS = {
     "rejects_csv": write_rejects_csv,
@@ -352,7 +426,14 @@ TABLE_WRITERS = {
 }
 # written for every campaign, and where a delivery kind's mart is there, what it feeds
 COMMON_TABLES = ("rejects_csv", "quality_workbook")
-MART_TABLES = {"mart_conflicts": write_conflicts_csv, "mart_followup": write_followup_workbooks}
+MART_TABLES = {
+    "mart_conflicts": write_conflicts_csv,
+    "mart_followup": write_followup_workbooks,
+    "mart_unit_coverage": write_units_csv,
+    "mart_channels": write_channels_csv,
+    "mart_hardship_gaps": write_hardship_csv,
+    "mart_list_rejects": write_list_rejects_csv,
+}
 
 
 def write_tables_of(campaign: Campaign, results: Results, as_of: date, out_dir: Path) -> list[Path]:

@@ -17,6 +17,7 @@ from prefect.states import Failed
 from flows import store
 from flows.config import Campaign, load_campaign
 from flows.ingest import FileResult, ingest_file, known_hashes, read_base_table, survey_drop_zone
+from flows.lists import Lists, read_lists, replace_lists
 from flows.outputs import (
     followup_dates,
     followup_lists,
@@ -27,6 +28,7 @@ from flows.outputs import (
 from flows.results import Results, run_results, with_units
 from flows.settings import Settings, get_settings
 from flows.text import one_line
+from schemas.lists import LISTS
 
 
 @dataclass
@@ -56,6 +58,33 @@ def load_bases(campaign: Campaign) -> list[str]:
     for warning in table.warnings:
         get_run_logger().warning(warning)
     return table.warnings
+
+
+@task(cache_policy=NO_CACHE)
+def load_lists(campaign: Campaign, as_of: date) -> Lists:
+    """Read the lists beside the rosters (units' staff, families, the hardship list) in
+    force on the as-of date and replace the campaign's in DuckDB."""
+    settings = get_settings()
+    logger = get_run_logger()
+    lists = read_lists(campaign, settings.raw_dir / campaign.name, as_of)
+    with store.connect(settings) as con:
+        replace_lists(con, campaign.name, lists)
+    for entry in lists.files:
+        label = LISTS[entry.kind].label
+        if entry.status == "loaded":
+            logger.info(
+                "%s %s：读取 %d 行，有效 %d 行，剔除 %d 行",
+                label,
+                one_line(entry.file_name),
+                entry.rows_read,
+                entry.rows_loaded,
+                entry.rows_rejected,
+            )
+        elif entry.status == "replaced":
+            logger.info("%s %s：已被后报送的名单替换", label, one_line(entry.file_name))
+    for warning in lists.warnings:
+        logger.warning(one_line(warning))
+    return lists
 
 
 @task(cache_policy=NO_CACHE)
@@ -236,6 +265,7 @@ def run_steps(
     as_of = as_of or default_as_of(campaign.timezone, days_back)
     warnings = timed("load_bases", load_bases, campaign)
     files = timed("ingest_extracts", ingest_extracts, campaign)
+    lists = timed("load_lists", load_lists, campaign, as_of)
     if circular is None:
         circular = campaign.is_circular_day(as_of)
     results = timed(
@@ -255,7 +285,11 @@ def run_steps(
         outputs=tables + renders.paths,
         step_seconds=clock,
         step_counts={"render_pdfs": renders.counts},
-        warnings=warnings + [w for f in files for w in f.warnings] + [f.error for f in failed],
+        warnings=warnings
+        + [w for f in files for w in f.warnings]
+        + [f.error for f in failed]
+        + lists.warnings,
+        lists=[entry.manifest_entry for entry in lists.files],
     )
     get_run_logger().info("%s；结果在 %s", headline(as_of, results.county), out_dir)
     return RunSummary(

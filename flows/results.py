@@ -63,6 +63,10 @@ def compute_marts(
     con.execute("create or replace temp table run_file_errors as from run_file_error_rows")
     con.register("run_target_level_rows", levels)
     con.execute("create or replace temp table run_target_levels as from run_target_level_rows")
+    for name, frame in campaign_lists(campaign).items():
+        con.register(f"{name}_rows", frame)
+        con.execute(f"create or replace temp table {name} as from {name}_rows")
+        con.unregister(f"{name}_rows")
     params = {
         "campaign": campaign.name,
         "as_of": as_of,
@@ -72,9 +76,57 @@ def compute_marts(
         "deadline": campaign.deadline,
         "top_count": campaign.top_count,
         "top_unenrolled": campaign.top_unenrolled,
+        "staff_target": str(campaign.staff.target if campaign.staff else 1),
+        "family_target": str(campaign.staff.family_target if campaign.staff else 1),
+        "funded_channel": campaign.funded_channel,
     }
     store.build_models(con, settings, params, marts, campaign.kind)
     return {name: store.table(con, name) for name in marts}
+
+
+def campaign_lists(campaign: Campaign) -> dict[str, pd.DataFrame]:
+    """The campaign file's names the SQL reads as temp tables: channel spellings, the units
+    that owe a staff roster, the hardship categories (those paid in full marked)."""
+    channels = campaign.channels
+    units = campaign.staff.units if campaign.staff else ()
+    categories = campaign.hardship.names
+    return {
+        "run_channel_aliases": pd.DataFrame(
+            {
+                "spelling": list(channels.aliases),
+                "channel": list(channels.aliases.values()),
+                "channel_position": [
+                    channels.names.index(c) + 1 for c in channels.aliases.values()
+                ],
+            },
+            dtype=object,
+        ).astype({"spelling": "string", "channel": "string", "channel_position": "int64"}),
+        "run_staff_units": pd.DataFrame(
+            {"unit": pd.Series(units, dtype="string"), "unit_position": range(1, len(units) + 1)}
+        ),
+        "run_hardship_categories": pd.DataFrame(
+            {
+                "category": pd.Series(categories, dtype="string"),
+                "category_position": range(1, len(categories) + 1),
+                "fully_funded": [c in campaign.fully_funded for c in categories],
+            }
+        ),
+    }
+
+
+def lists_marts(campaign: Campaign) -> tuple[str, ...]:
+    """The marts of the lists beside the rosters: units' staff when the campaign has [staff];
+    funding channels and the hardship list where deliveries name people."""
+    marts: tuple[str, ...] = ()
+    if KINDS[campaign.input_kind].persons is None:
+        return marts
+    marts += ("mart_list_rejects",)
+    if campaign.input_kind == "roster":
+        marts += ("mart_channels", "mart_unrecognised_channels")
+    marts += ("mart_hardship_gaps", "mart_hardship_followup")
+    if campaign.staff is not None:
+        marts += ("mart_unit_coverage", "mart_staff_in_several_units", "mart_unit_followup")
+    return marts
 
 
 def widen_levels(
@@ -152,7 +204,9 @@ def run_results(
         },
         dtype="string",
     )
-    marts_wanted = campaign.spec.all_marts + KINDS[campaign.input_kind].marts
+    marts_wanted = (
+        campaign.spec.all_marts + KINDS[campaign.input_kind].marts + lists_marts(campaign)
+    )
     marts = compute_marts(con, settings, campaign, as_of, marts_wanted, errors)
     notes = store.delivery_notes(con, campaign.name, as_of, campaign.deadline)
     store.save_snapshot(con, campaign.name, as_of)

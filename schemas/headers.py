@@ -89,6 +89,12 @@ CANONICAL_LABELS = {
     "paid_on": "缴费日期",
     "paid_last_year": "上年是否缴费",
     "base": "基数",
+    "unit": "单位",
+    "staff_type": "人员类别",
+    "staff_id": "职工身份证号",
+    "staff_name": "职工姓名",
+    "relation": "与职工关系",
+    "category": "救助类别",
 }
 
 _SPACES = re.compile(r"\s+")

@@ -116,3 +116,53 @@ alter table enrollments add column if not exists sheet varchar;
 alter table basic_village_counts add column if not exists sheet varchar;
 alter table basic_persons add column if not exists sheet varchar;
 alter table rejects add column if not exists sheet varchar;
+
+-- lists kept beside the rosters (flows/lists.py), re-read whole on every run like the base
+-- table: a unit's staff (单位职工名册), their declared families (职工家属名册), and civil
+-- affairs' hardship list (救助对象名单); rows of a file a later one replaced are not here
+create table if not exists unit_staff (
+    campaign    varchar not null,
+    file_name   varchar not null,
+    sheet       varchar,
+    source_row  integer not null,
+    unit        varchar not null,
+    id_number   varchar not null,
+    name        varchar,
+    staff_type  varchar                 -- 在编在岗 | 临聘 | 退休 | null (not given)
+);
+
+create table if not exists unit_family (
+    campaign    varchar not null,
+    file_name   varchar not null,
+    sheet       varchar,
+    source_row  integer not null,
+    unit        varchar not null,
+    staff_id    varchar not null,       -- the staff member who declared them
+    id_number   varchar not null,
+    name        varchar,
+    relation    varchar
+);
+
+create table if not exists hardship_people (
+    campaign    varchar not null,
+    file_name   varchar not null,
+    sheet       varchar,
+    source_row  integer not null,
+    township    varchar not null,
+    village     varchar,
+    id_number   varchar not null,
+    name        varchar,
+    category    varchar not null
+);
+
+-- one row per rejected row and reason of those lists (values as written)
+create table if not exists list_rejects (
+    campaign     varchar not null,
+    list_kind    varchar not null,      -- staff | family | hardship
+    file_name    varchar not null,
+    sheet        varchar,
+    source_row   integer not null,
+    column_name  varchar not null,
+    value        varchar,
+    reason       varchar not null
+);
