@@ -17,6 +17,7 @@ import xlsxwriter
 from flows.excel import Sheet, write_workbook
 from flows.ingest import FileResult
 from flows.masking import lines_for_people, mask_id, mask_name, rejects_for_people
+from flows.results import channel_table
 from flows.settings import get_settings
 
 if TYPE_CHECKING:
@@ -305,10 +306,48 @@ def write_ranking_workbook(
                 rates.rename(columns={"as_of": "日期"}),
                 percent_columns=tuple(order),
             ),
+            *list_sheets(results),
             Sheet("剔除明细", results.rejects.rename(columns=QUALITY_HEADERS), notes=[MASK_NOTE]),
         ],
         as_of=as_of,
     )
+
+
+UNIT_HEADERS = {
+    "rank": "排名", "unit": "单位", "staff": "职工人数", "covered": "已参保人数", "rate": "参保率",
+    "target": "目标数", "gap": "差额", "status": "状态", "family_declared": "申报家属人数",
+    "family_covered": "家属已参保人数", "family_rate": "家属参保率",
+    "staff_in_several_units": "同时列入其他单位名册人数",
+}  # fmt: skip
+HARDSHIP_HEADERS = {
+    "township": "乡（镇）", "category": "救助类别", "listed": "名单人数", "covered": "已参保",
+    "funded": "经财政资助参保", "uncovered": "未参保", "covered_otherwise": "已参保但未经财政资助",
+}  # fmt: skip
+
+
+def list_sheets(results: Results) -> list[Sheet]:
+    """排名表.xlsx's sheets of units, funding channels and the hardship list, where the run
+    has them."""
+    sheets = []
+    if "mart_unit_coverage" in results.marts:
+        units = results.marts["mart_unit_coverage"][list(UNIT_HEADERS)]
+        sheets.append(
+            Sheet(
+                "县直单位",
+                units.astype({"rank": "Int64"}).rename(columns=UNIT_HEADERS),
+                percent_columns=("参保率", "家属参保率"),
+            )
+        )
+    if "mart_channels" in results.marts:
+        sheets.append(
+            Sheet("缴费渠道", channel_table(results).rename(columns={"township": "乡（镇）"}))
+        )
+    gaps = results.marts.get("mart_hardship_gaps")
+    if gaps is not None and not gaps.empty:
+        sheets.append(
+            Sheet("困难群体", gaps[list(HARDSHIP_HEADERS)].rename(columns=HARDSHIP_HEADERS))
+        )
+    return sheets
 
 
 def write_followup_workbooks(
@@ -363,23 +402,6 @@ def write_units_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: 
         _write_csv(frame, out_dir / "units.csv"),
         _write_csv(several, out_dir / "staff_in_several_units.csv"),
     ]
-
-
-def channel_table(results: Results) -> pd.DataFrame:
-    """People covered by township (rows) and funding channel (columns), 合计 last; 未注明
-    and 其他 only where someone is in them."""
-    long = results.marts["mart_channels"]
-    wide = long.pivot_table(
-        index=["position", "township"], columns="channel", values="people", aggfunc="sum"
-    )
-    order = long.drop_duplicates("channel").sort_values("channel_position")["channel"]
-    wide = wide[[c for c in order if c not in ("未注明", "其他") or wide[c].sum() > 0]]
-    wide = wide.reset_index(level="position", drop=True).reset_index()
-    wide["合计"] = wide.drop(columns="township").sum(axis=1)
-    total = wide.drop(columns="township").sum().to_frame().T.assign(township="合计")
-    return pd.concat([wide, total[wide.columns]], ignore_index=True).astype(
-        {c: "int64" for c in wide.columns if c != "township"}
-    )
 
 
 def write_channels_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:

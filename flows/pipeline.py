@@ -177,6 +177,7 @@ def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path
         settings.cache_dir / "renders", settings.templates_dir, settings.fonts_dir
     )
     documents = render.render_documents(campaign, as_of, results, out_dir, settings, cache)
+    documents += render.render_list_documents(campaign, as_of, results, out_dir, settings, cache)
     reused = sum(d.reused for d in documents)
     counts = {"documents_rendered": len(documents) - reused, "documents_reused": reused}
     logger.info("文书 %d 份：新生成 %d 份，内容未变沿用 %d 份", len(documents), *counts.values())

@@ -270,3 +270,20 @@ def shape_results(
         notes=lines_for_people(notes),
         base_notes=lines_for_people(base_notes),
     )
+
+
+def channel_table(results: Results) -> pd.DataFrame:
+    """People covered by township (rows) and funding channel (columns), 合计 last; 未注明
+    and 其他 only where someone is in them."""
+    long = results.marts["mart_channels"]
+    wide = long.pivot_table(
+        index=["position", "township"], columns="channel", values="people", aggfunc="sum"
+    )
+    order = long.drop_duplicates("channel").sort_values("channel_position")["channel"]
+    wide = wide[[c for c in order if c not in ("未注明", "其他") or wide[c].sum() > 0]]
+    wide = wide.reset_index(level="position", drop=True).reset_index()
+    wide["合计"] = wide.drop(columns="township").sum(axis=1)
+    total = wide.drop(columns="township").sum().to_frame().T.assign(township="合计")
+    return pd.concat([wide, total[wide.columns]], ignore_index=True).astype(
+        {c: "int64" for c in wide.columns if c != "township"}
+    )

@@ -34,7 +34,9 @@ from flows.render.basic_ranking_report import basic_ranking_context
 from flows.render.cache import RenderCache
 from flows.render.circular import circular_context
 from flows.render.followup_list import followup_context
+from flows.render.lists_context import hardship_followup, lists_context, unit_followup_lists
 from flows.render.pdf import Rendered, get_renderer, html_of, render_html, render_pdf
+from flows.render.person_list import hardship_list_context, unit_followup_context
 from flows.render.quality_report import quality_context
 from flows.render.ranking_report import ranking_context
 from flows.results import Results
@@ -56,6 +58,9 @@ CONTEXTS = {
     "basic_circular.html": basic_circular_context,
     QUALITY_TEMPLATE: quality_context,
 }
+PERSON_LIST_TEMPLATE = "person_list.html"
+UNIT_FOLLOWUP_FILE = "单位未参保职工名单/未参保职工名单_{unit}.pdf"
+HARDSHIP_LIST_FILE = "救助对象参保核查名单.pdf"
 FOLLOWUP_TEMPLATE = "followup_list.html"
 FOLLOWUP_FILE = "随访名单_{township}.pdf"
 
@@ -78,16 +83,43 @@ def render_documents(
     documents = {**campaign.spec.documents, "quality": QUALITY_TEMPLATE}
     if results.doc_number is None:
         documents.pop("circular", None)
+    extra = lists_context(campaign, results)  # units, channels, the hardship list
     return [
         render_pdf(
             renderer,
             template,
-            CONTEXTS[template](campaign, as_of, results),
+            {**CONTEXTS[template](campaign, as_of, results), **extra},
             out_dir / OUTPUT_FILES[name],
             cache,
         )
         for name, template in documents.items()
     ]
+
+
+def render_list_documents(
+    campaign: Campaign,
+    as_of: datetime.date,
+    results: Results,
+    out_dir: Path,
+    settings: Settings,
+    cache: RenderCache | None = None,
+) -> list[Rendered]:
+    """The masked lists of the lists beside the rosters: per unit its staff not yet covered,
+    and the hardship list's people to see to (only where there is someone on them)."""
+    renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
+    jobs = [
+        (unit_followup_context(campaign, as_of, unit, people), UNIT_FOLLOWUP_FILE.format(unit=unit))
+        for unit, people in unit_followup_lists(results).items()
+    ]
+    hardship = hardship_followup(results)
+    if hardship is not None:
+        jobs.append((hardship_list_context(campaign, as_of, hardship), HARDSHIP_LIST_FILE))
+    rendered = []
+    for context, name in jobs:
+        target = Path(out_dir) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        rendered.append(render_pdf(renderer, PERSON_LIST_TEMPLATE, context, target, cache))
+    return rendered
 
 
 def render_followup_list(
