@@ -18,8 +18,6 @@ from schemas.headers import CANONICAL_LABELS
 
 ID_COLUMNS = frozenset({"id_number", "staff_id"})
 NAME_COLUMNS = frozenset({"name", "staff_name"})
-# columns whose values are words of a list, never a person's name (单位, 人员类别, 救助类别)
-WORD_COLUMNS = frozenset({"unit", "staff_type", "category", "relation"})
 
 _DIGIT = "0-9\uff10-\uff19"  # ASCII and full-width digits
 _SEPARATOR = " \u3000\u00a0\\-"  # spaces (also ideographic, no-break) and hyphens inside
@@ -128,8 +126,6 @@ def mask_value(value: object, column: str | None = None) -> str:
     text = _text(value)
     if column in ID_COLUMNS:
         return mask_id(text)
-    if column in WORD_COLUMNS:
-        return mask_ids_in(text)
     if column in NAME_COLUMNS or looks_like_name(text):
         return mask_name(re.sub(r"\s", "", text))
     return mask_ids_in(text)

@@ -20,11 +20,14 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def units_context(campaign: Campaign, results: Results) -> dict | None:
-    """Every unit's staff coverage against its target, and who the 通报 names."""
+    """Every unit's staff coverage against its target, and who the 通报 names (None until
+    a unit has sent a roster)."""
     if "mart_unit_coverage" not in results.marts or campaign.staff is None:
         return None
     rows = _records(results.marts["mart_unit_coverage"])
     reported = [row for row in rows if row["staff"] > 0]
+    if not reported:
+        return None
     staff = sum(row["staff"] for row in reported)
     covered = sum(row["covered"] for row in reported)
     declared = sum(row["family_declared"] for row in reported)
