@@ -28,6 +28,12 @@ What the files look like
   ``2024/10/16``), funding channel (缴费方式 / 资助类别: 个人缴费, 共济账户,
   单位团体, 政府资助, 村集体资助, 慈善捐赠). Rows are ordered by purchase date,
   then village (village names sort in Unicode order), stable otherwise.
+* Channel spellings: in three townships (drawn from the seed) some villages write
+  some channels another way (个账 for 共济账户, 单位集体投保 for 单位团体, 财政资助 for
+  政府资助, 村财资助 for 村集体资助, ...: ``CHANNEL_SPELLINGS``, all listed in the
+  campaign file's [channels.aliases]); a village keeps its spelling across deliveries.
+  Nothing else in the rows depends on this (``channel_spellings=False`` writes the
+  canonical names and the same rows).
 * Persons: 18-character IDs with address code 350423; about 4 per thousand of
   the people born before 1983 carry the retired code 352723. Ages 0-95 (mostly
   adults), sequence odd = male, check character from
@@ -121,6 +127,18 @@ XLSX_DATE_FORMATS = ("yyyy-mm-dd", "yyyy/m/d")
 
 CHANNELS = np.array(["个人缴费", "共济账户", "单位团体", "政府资助", "村集体资助", "慈善捐赠"])
 CHANNEL_WEIGHTS = np.array([0.52, 0.26, 0.07, 0.08, 0.05, 0.02])
+# Other spellings of the channels that village cadres write (each also listed in the
+# campaign file's [channels.aliases]); used in a few townships, see ``_channel_spellings``.
+CHANNEL_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "个人缴费": ("个人", "自费"),
+    "共济账户": ("个账", "家庭共济"),
+    "单位团体": ("单位集体投保", "单位团体投保"),
+    "政府资助": ("财政资助",),
+    "村集体资助": ("村财资助", "村集体"),
+    "慈善捐赠": ("爱心捐赠",),
+}
+SPELLING_TOWNSHIPS = 3  # townships some of whose villages write other spellings
+SPELLING_VILLAGE_SHARE = 0.6  # of their villages
 
 _SURNAME_WEIGHTS = {
     "黄": 6, "李": 6, "陈": 6, "张": 5, "刘": 5, "罗": 4.5, "巫": 4.5, "赖": 4.5, "邱": 4.5,
@@ -416,6 +434,34 @@ def _purchases(profiles: list[_Profile], seed: int, start: date) -> pd.DataFrame
     return buys.sort_values(["twp", "delivery", "day", "village"], kind="stable")
 
 
+def _channel_spellings(profiles: list[_Profile], buys: pd.DataFrame, seed: int) -> pd.Series:
+    """The channel as written: canonical, except in some villages of a few townships.
+
+    Drawn from streams of their own (purpose 20), so the rows are otherwise unchanged.
+    A village that writes other spellings keeps its spelling of each channel in every
+    delivery; it writes about half of the channels its own way.
+    """
+    chosen = _rng(seed, "缴费方式", 20).choice(
+        len(profiles), size=min(SPELLING_TOWNSHIPS, len(profiles)), replace=False
+    )
+    written = buys["channel"].copy()
+    for i in sorted(int(t) for t in chosen):
+        p = profiles[i]
+        rng = _rng(seed, p.name, 20)
+        for v in range(len(p.villages)):
+            uses = rng.random() < SPELLING_VILLAGE_SHARE
+            spelling = {
+                canon: others[int(rng.integers(len(others)))]
+                for canon, others in CHANNEL_SPELLINGS.items()
+                if rng.random() < 0.5
+            }
+            if not uses:
+                continue
+            rows = (buys["twp"] == i) & (buys["village"] == v)
+            written[rows] = buys.loc[rows, "channel"].map(lambda c, m=spelling: m.get(c, c))
+    return written
+
+
 def _bad_check(id_number: str) -> str:
     right = CHECK_CHARS.tolist().index(id_number[-1])
     return id_number[:-1] + str(CHECK_CHARS[(right + 3) % 11])
@@ -512,8 +558,12 @@ def write_demo_extracts(
     delivery_every_days: int = DEFAULT_EVERY,
     scale: float = 1.0,
     defects: bool = True,
+    channel_spellings: bool = True,
 ) -> list[Path]:
-    """Write the township delivery files up to ``as_of``; return their paths, sorted."""
+    """Write the township delivery files up to ``as_of``; return their paths, sorted.
+
+    ``channel_spellings=False`` writes every channel by its canonical name (the files are
+    otherwise the same)."""
     counts = _write_all(
         raw_dir,
         base_csv,
@@ -523,6 +573,7 @@ def write_demo_extracts(
         delivery_every_days=delivery_every_days,
         scale=scale,
         defects=defects,
+        channel_spellings=channel_spellings,
     )
     return sorted(counts)
 
@@ -537,6 +588,7 @@ def _write_all(
     delivery_every_days: int,
     scale: float,
     defects: bool,
+    channel_spellings: bool = True,
 ) -> dict[Path, int]:
     """Write every file; return each path with its number of data rows."""
     if as_of < start:
@@ -549,6 +601,8 @@ def _write_all(
     base = read_base(Path(base_csv))
     profiles = _profiles(base, seed, n_days, delivery_every_days, scale)
     buys = _purchases(profiles, seed, start)
+    if channel_spellings:
+        buys["channel"] = _channel_spellings(profiles, buys, seed)
     year = start.year + 1 if start.month >= 9 else start.year
     plan = {(t, 0): (kind, row) for t, kind, row in DEFECT_PLAN} if defects else {}
 

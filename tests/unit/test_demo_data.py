@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import itertools
+import tomllib
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from demo.qingliu import DEMO_DEFECTS, demo_defects, write_demo_extracts
 ROOT = Path(__file__).resolve().parents[2]
 BASE_CSV = ROOT / "data" / "reference" / "qingliu_2025_puhui_assignments.csv"
 TOWNSHIPS_CSV = ROOT / "data" / "reference" / "townships.csv"
+CAMPAIGN = tomllib.loads((ROOT / "campaigns" / "qingliu_2025_puhui.toml").read_text("utf-8"))
 START = date(2024, 10, 15)
 AS_OF = date(2024, 11, 13)
 
@@ -36,6 +39,15 @@ CANONICAL = {
     "资助类别": "channel",
 }
 CHANNELS = {"个人缴费", "共济账户", "单位团体", "政府资助", "村集体资助", "慈善捐赠"}
+# spelling -> channel, as the campaign file lists them
+CHANNEL_OF = {
+    spelling: name
+    for name, others in CAMPAIGN["channels"]["aliases"].items()
+    for spelling in (name, *others)
+}
+# sha256 of every roster file's name and content (read_extract, as CSV) of the default run,
+# channels by their canonical names: the rows as they were before other spellings came in
+ROSTER_DIGEST = "ae54f4f0e0befa6952522d5cf5beb0bc0079ea73026bc5ddd4e095a60da3bfd7"
 
 
 def _parse_date(value) -> date:
@@ -304,9 +316,41 @@ def test_people_look_real(demo):
     assert len(retired) < 0.01 * len(ids)
     assert frame["name"].str.len().between(2, 3).all()
     assert frame["name"].str[0].value_counts().index[:8].isin(list("黄李陈张刘罗巫赖邱王林")).all()
-    assert set(frame["channel"]) == CHANNELS
-    top = frame["channel"].value_counts().index[:2]
+    channel = frame["channel"].map(CHANNEL_OF)
+    assert channel.notna().all()
+    assert set(channel) == CHANNELS
+    top = channel.value_counts().index[:2]
     assert set(top) == {"个人缴费", "共济账户"}
+
+
+def test_rows_unchanged_but_some_villages_spell_channels_their_own_way(demo, tmp_path):
+    plain = write_demo_extracts(
+        tmp_path, BASE_CSV, start=START, as_of=AS_OF, channel_spellings=False
+    )
+    assert [p.name for p in plain] == [p.name for p in demo["paths"]]
+    digest = hashlib.sha256()
+    spelled: dict[str, int] = {}
+    for path in plain:
+        frame, info = read_extract(path)
+        digest.update(path.name.encode())
+        digest.update(frame.to_csv(index=False).encode())
+        assert set(frame["channel"]) <= CHANNELS
+        _, written, written_info = demo["files"][path.name]
+        assert written_info == info, path.name
+        others = [c for c in frame.columns if c != "channel"]
+        assert written[others].equals(frame[others]), path.name
+        assert written["channel"].map(CHANNEL_OF).tolist() == frame["channel"].tolist()
+        changed = int((written["channel"] != frame["channel"]).sum())
+        if changed:
+            township = _township_and_delivery(path)[0]
+            spelled[township] = spelled.get(township, 0) + changed
+    assert digest.hexdigest() == ROSTER_DIGEST
+    assert 2 <= len(spelled) <= 3, spelled
+    for township, changed in spelled.items():
+        rows = sum(len(f) for p, f, _ in demo["files"].values() if p.name.startswith(township))
+        assert changed < rows, "some villages keep the canonical names"
+    written = pd.concat(f["channel"] for _, f, _ in demo["files"].values())
+    assert {"个账", "单位集体投保", "财政资助"} & set(written)
 
 
 def test_villages_per_township(demo):
