@@ -10,12 +10,14 @@ import re
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 from stdnum.cn import ric
 
+from demo import DEMOS
 from demo import qingliu as demo_data
 from demo.qingliu import DEMO_DEFECTS, demo_defects, write_demo_extracts, write_demo_lists
 from flows.config import DEFAULT_HARDSHIP
@@ -626,3 +628,19 @@ def test_hardship_list_categories_and_cover(lists, bought, base):
     assert 0.05 <= shares["未参保"] <= 0.10
     uncovered = full.loc[full["channel"] == "未参保", "乡镇"].value_counts()
     assert uncovered.iloc[:3].sum() >= 0.6 * uncovered.sum(), uncovered
+
+
+def test_qingliu_demo_writes_the_rosters_and_the_lists(tmp_path):
+    campaign = SimpleNamespace(
+        base_file=BASE_CSV, window_start=START, staff=SimpleNamespace(units=tuple(UNITS))
+    )
+    written = DEMOS["qingliu_2025_puhui"].write(campaign, tmp_path, AS_OF)
+    assert sorted(written) == sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    folders = {}
+    for path in written:
+        folders.setdefault(path.parent.relative_to(tmp_path).as_posix(), []).append(path)
+    assert len(folders.pop(".")) == 130  # the townships' rosters, as before
+    assert len(folders.pop("单位职工")) == len(UNITS)
+    assert len(folders.pop("救助对象")) == 1
+    assert 0 < len(folders.pop("职工家属")) < len(UNITS)
+    assert not folders
