@@ -77,13 +77,15 @@ everyone else is a new person of 清流县 (valid id, same generator) who bought
   units 84-95% (共济账户 purchases first), three 50-74%. Defect: one row whose staff
   member is on no staff roster.
 * A unit writes both its files in one format: one unit GBK CSV (CRLF), the others XLSX
-  (half with a title row above the header) or UTF-8 CSV with or without BOM.
+  (a file with a title row above the header at even odds) or UTF-8 CSV with or without
+  BOM.
 * ``救助对象/救助对象名单_<start>.xlsx`` (civil affairs, at the launch; title row, then
   header): columns 乡镇, 村(居), 姓名, 身份证号, 救助类别. 1.5% of the base population,
   every township; categories 特困供养, 低保, 孤儿, 五老 (fully funded), 残疾人, 计生特殊家庭,
-  脱贫监测户, written another way (``HARDSHIP_SPELLINGS``: 低保对象, 特困人员, ...) in about
-  four townships. Fully funded people: about 85% bought through 政府资助, 7% through
-  another channel, the rest (about 7%) not at all, most of them in three townships.
+  脱贫监测户, written another way (``HARDSHIP_SPELLINGS``: 低保对象, 特困人员, ...) by some
+  townships (each at odds of 0.4). Fully funded people: about 85% bought through
+  政府资助, 7% through another channel, the rest (about 7%) not at all, most of them in
+  three townships.
   Encouraged categories: 35% 政府资助, 10% not covered, the rest other channels.
 
 Streams: the lists draw from their own (purpose 30 and up), never from the rosters'.
