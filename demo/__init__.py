@@ -23,11 +23,14 @@ class Demo:
 
 
 def _qingliu_rosters(campaign, raw_dir: Path, as_of: date) -> list[Path]:
-    from demo.qingliu import write_demo_extracts
+    """The townships' rosters, then the units' staff and family rosters and the hardship list."""
+    from demo.qingliu import write_demo_extracts, write_demo_lists
 
-    return write_demo_extracts(
-        raw_dir, campaign.base_file, start=campaign.window_start, as_of=as_of
-    )
+    start = campaign.window_start
+    rosters = write_demo_extracts(raw_dir, campaign.base_file, start=start, as_of=as_of)
+    units = campaign.staff.units if campaign.staff is not None else ()
+    lists = write_demo_lists(raw_dir, campaign.base_file, units, start=start, as_of=as_of)
+    return rosters + lists
 
 
 def _yongchun(writer: str) -> Callable[..., list[Path]]:

@@ -28,6 +28,12 @@ What the files look like
   ``2024/10/16``), funding channel (缴费方式 / 资助类别: 个人缴费, 共济账户,
   单位团体, 政府资助, 村集体资助, 慈善捐赠). Rows are ordered by purchase date,
   then village (village names sort in Unicode order), stable otherwise.
+* Channel spellings: in three townships (drawn from the seed) some villages write
+  some channels another way (个账 for 共济账户, 单位集体投保 for 单位团体, 财政资助 for
+  政府资助, 村财资助 for 村集体资助, ...: ``CHANNEL_SPELLINGS``, all listed in the
+  campaign file's [channels.aliases]); a village keeps its spelling across deliveries.
+  Nothing else in the rows depends on this (``channel_spellings=False`` writes the
+  canonical names and the same rows).
 * Persons: 18-character IDs with address code 350423; about 4 per thousand of
   the people born before 1983 carry the retired code 352723. Ages 0-95 (mostly
   adults), sequence odd = male, check character from
@@ -49,6 +55,40 @@ Defects (exactly these three, in the first delivery file of three townships;
 
 Data row 1 is the first row under the header. A run with ``defects=False``
 writes clean files.
+
+Lists beside the rosters
+------------------------
+``write_demo_lists`` writes, into subfolders of the same drop zone, what units and
+civil affairs send the bureau. Everyone on them who bought is taken from the purchases
+of the township files up to ``as_of`` (same id and name, so the cover is found there);
+everyone else is a new person of 清流县 (valid id, same generator) who bought nothing.
+
+* ``单位职工/<单位>_职工名册.<ext>``: one file per unit of the campaign's [staff] units;
+  columns 单位, 姓名, 身份证号, 人员类别 (在编在岗 / 临聘 / 退休). 30-400 staff
+  (``UNIT_SIZES``: 县总医院 and 县教育局 the largest). Bought: most units 85-97% of their
+  staff (drawn from 单位团体 purchases first), three or four below 80% (one 40-50%),
+  never the medical security bureau itself. Three staff members are on a second unit's
+  roster too (seconded, at its end). Defects, in units above 80%: one id with a wrong
+  check character (someone who did not buy), one row sent twice (next to itself), one
+  blank 人员类别.
+* ``职工家属/<单位>_职工家属名册.<ext>``: eight units (the others declare none); columns
+  单位, 职工姓名, 职工身份证号, 家属姓名, 家属身份证号, 与职工关系 (父亲 / 母亲 / 配偶 /
+  子女, sex and age fitting the relation). 0-3 members per staff member; bought: five
+  units 84-95% (共济账户 purchases first), three 50-74%. Defect: one row whose staff
+  member is on no staff roster.
+* A unit writes both its files in one format: one unit GBK CSV (CRLF), the others XLSX
+  (a file with a title row above the header at even odds) or UTF-8 CSV with or without
+  BOM.
+* ``救助对象/救助对象名单_<start>.xlsx`` (civil affairs, at the launch; title row, then
+  header): columns 乡镇, 村(居), 姓名, 身份证号, 救助类别. 1.5% of the base population,
+  every township; categories 特困供养, 低保, 孤儿, 五老 (fully funded), 残疾人, 计生特殊家庭,
+  脱贫监测户, written another way (``HARDSHIP_SPELLINGS``: 低保对象, 特困人员, ...) by some
+  townships (each at odds of 0.4). Fully funded people: about 85% bought through
+  政府资助, 7% through another channel, the rest (about 7%) not at all, most of them in
+  three townships.
+  Encouraged categories: 35% 政府资助, 10% not covered, the rest other channels.
+
+Streams: the lists draw from their own (purpose 30 and up), never from the rosters'.
 
 CLI: ``python -m demo.qingliu <raw_dir> --as-of 2024-11-13 [--start 2024-10-15]``.
 """
@@ -121,6 +161,18 @@ XLSX_DATE_FORMATS = ("yyyy-mm-dd", "yyyy/m/d")
 
 CHANNELS = np.array(["个人缴费", "共济账户", "单位团体", "政府资助", "村集体资助", "慈善捐赠"])
 CHANNEL_WEIGHTS = np.array([0.52, 0.26, 0.07, 0.08, 0.05, 0.02])
+# Other spellings of the channels that village cadres write (each also listed in the
+# campaign file's [channels.aliases]); used in a few townships, see ``_channel_spellings``.
+CHANNEL_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "个人缴费": ("个人", "自费"),
+    "共济账户": ("个账", "家庭共济"),
+    "单位团体": ("单位集体投保", "单位团体投保"),
+    "政府资助": ("财政资助",),
+    "村集体资助": ("村财资助", "村集体"),
+    "慈善捐赠": ("爱心捐赠",),
+}
+SPELLING_TOWNSHIPS = 3  # townships some of whose villages write other spellings
+SPELLING_VILLAGE_SHARE = 0.6  # of their villages
 
 _SURNAME_WEIGHTS = {
     "黄": 6, "李": 6, "陈": 6, "张": 5, "刘": 5, "罗": 4.5, "巫": 4.5, "赖": 4.5, "邱": 4.5,
@@ -416,6 +468,34 @@ def _purchases(profiles: list[_Profile], seed: int, start: date) -> pd.DataFrame
     return buys.sort_values(["twp", "delivery", "day", "village"], kind="stable")
 
 
+def _channel_spellings(profiles: list[_Profile], buys: pd.DataFrame, seed: int) -> pd.Series:
+    """The channel as written: canonical, except in some villages of a few townships.
+
+    Drawn from streams of their own (purpose 20), so the rows are otherwise unchanged.
+    A village that writes other spellings keeps its spelling of each channel in every
+    delivery; it writes about half of the channels its own way.
+    """
+    chosen = _rng(seed, "缴费方式", 20).choice(
+        len(profiles), size=min(SPELLING_TOWNSHIPS, len(profiles)), replace=False
+    )
+    written = buys["channel"].copy()
+    for i in sorted(int(t) for t in chosen):
+        p = profiles[i]
+        rng = _rng(seed, p.name, 20)
+        for v in range(len(p.villages)):
+            uses = rng.random() < SPELLING_VILLAGE_SHARE
+            spelling = {
+                canon: others[int(rng.integers(len(others)))]
+                for canon, others in CHANNEL_SPELLINGS.items()
+                if rng.random() < 0.5
+            }
+            if not uses:
+                continue
+            rows = (buys["twp"] == i) & (buys["village"] == v)
+            written[rows] = buys.loc[rows, "channel"].map(lambda c, m=spelling: m.get(c, c))
+    return written
+
+
 def _bad_check(id_number: str) -> str:
     right = CHECK_CHARS.tolist().index(id_number[-1])
     return id_number[:-1] + str(CHECK_CHARS[(right + 3) % 11])
@@ -512,8 +592,12 @@ def write_demo_extracts(
     delivery_every_days: int = DEFAULT_EVERY,
     scale: float = 1.0,
     defects: bool = True,
+    channel_spellings: bool = True,
 ) -> list[Path]:
-    """Write the township delivery files up to ``as_of``; return their paths, sorted."""
+    """Write the township delivery files up to ``as_of``; return their paths, sorted.
+
+    ``channel_spellings=False`` writes every channel by its canonical name (the files are
+    otherwise the same)."""
     counts = _write_all(
         raw_dir,
         base_csv,
@@ -523,6 +607,7 @@ def write_demo_extracts(
         delivery_every_days=delivery_every_days,
         scale=scale,
         defects=defects,
+        channel_spellings=channel_spellings,
     )
     return sorted(counts)
 
@@ -537,6 +622,7 @@ def _write_all(
     delivery_every_days: int,
     scale: float,
     defects: bool,
+    channel_spellings: bool = True,
 ) -> dict[Path, int]:
     """Write every file; return each path with its number of data rows."""
     if as_of < start:
@@ -549,6 +635,8 @@ def _write_all(
     base = read_base(Path(base_csv))
     profiles = _profiles(base, seed, n_days, delivery_every_days, scale)
     buys = _purchases(profiles, seed, start)
+    if channel_spellings:
+        buys["channel"] = _channel_spellings(profiles, buys, seed)
     year = start.year + 1 if start.month >= 9 else start.year
     plan = {(t, 0): (kind, row) for t, kind, row in DEFECT_PLAN} if defects else {}
 
@@ -567,6 +655,562 @@ def _write_all(
         written[path] = len(frame)
     # A first delivery with no purchases writes no file; its defect is then missing.
     return written
+
+
+# ---------------------------------------------------------------------------
+# Lists beside the rosters: units' staff, their families, civil affairs' hardship list
+# ---------------------------------------------------------------------------
+
+STAFF_DIR = "单位职工"
+FAMILY_DIR = "职工家属"
+HARDSHIP_DIR = "救助对象"
+STAFF_COLUMNS = ("单位", "姓名", "身份证号", "人员类别")
+FAMILY_COLUMNS = ("单位", "职工姓名", "职工身份证号", "家属姓名", "家属身份证号", "与职工关系")
+HARDSHIP_COLUMNS = ("乡镇", "村(居)", "姓名", "身份证号", "救助类别")
+
+STAFF_CATEGORIES = ("在编在岗", "临聘", "退休")
+STAFF_AGES = {"在编在岗": (23, 59), "临聘": (20, 55), "退休": (60, 85)}
+# Staff of a unit, (fewest, most); a unit not listed has 30-120.
+UNIT_SIZES: dict[str, tuple[int, int]] = {
+    "县总医院": (340, 400),
+    "县教育局": (260, 330),
+    "县农业农村局": (100, 150),
+    "县市场监督管理局": (80, 130),
+    "县人力资源和社会保障局": (70, 110),
+    "县自然资源局": (60, 100),
+    "县财政局": (60, 90),
+    "县卫生健康局": (50, 90),
+    "县住房和城乡建设局": (50, 90),
+    "县民政局": (40, 70),
+    "县融媒体中心": (30, 60),
+    "县医疗保障局": (30, 45),
+}
+OTHER_UNIT_SIZE = (30, 120)
+# Staff coverage (share of a unit's staff who bought): one unit far below the 80% target,
+# two or three more below it, the others above. The bureau running the campaign is never
+# among those below.
+STAFF_RATE_FAR_BELOW = (0.40, 0.50)
+STAFF_RATE_BELOW = (0.62, 0.74)
+STAFF_RATE_ABOVE = (0.85, 0.97)
+ORGANISER = "医疗保障"
+SECONDED = 3  # staff members on a second unit's roster too (借调)
+
+FAMILY_UNITS = 8  # units that declare their staff's families; the others declare none
+FAMILY_UNITS_BELOW = 3  # of which this many have fewer than 80% of the family covered
+FAMILY_RATE_BELOW = (0.50, 0.74)
+FAMILY_RATE_ABOVE = (0.84, 0.95)
+FAMILY_SIZE_P = (0.25, 0.30, 0.30, 0.15)  # 0, 1, 2 or 3 family members per staff member
+RELATIONS = ("父亲", "母亲", "配偶", "子女")
+
+HARDSHIP_SHARE = 0.015  # of the base population
+# category: (share of the list, youngest, oldest)
+HARDSHIP_CATEGORIES: dict[str, tuple[float, int, int]] = {
+    "特困供养": (0.070, 45, 95),
+    "低保": (0.420, 0, 95),
+    "孤儿": (0.012, 0, 17),
+    "五老": (0.012, 80, 96),
+    "残疾人": (0.200, 0, 95),
+    "计生特殊家庭": (0.026, 49, 85),
+    "脱贫监测户": (0.260, 0, 95),
+}
+FULLY_FUNDED = ("特困供养", "低保", "孤儿", "五老")
+# How some townships' civil-affairs offices write the categories (all in the built-in
+# hardship aliases, flows.config.DEFAULT_HARDSHIP).
+HARDSHIP_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "特困供养": ("特困人员",),
+    "低保": ("低保对象",),
+    "孤儿": ("事实无人抚养儿童",),
+    "五老": ("革命五老",),
+    "残疾人": ("残疾",),
+    "计生特殊家庭": ("计划生育特殊家庭",),
+    "脱贫监测户": ("脱贫户", "监测对象"),
+}
+HARDSHIP_SPELLING_SHARE = 0.4  # of the townships
+HARDSHIP_LAGGING = 3  # townships where many fully funded people have no cover yet
+HARDSHIP_UNCOVERED_LAGGING = (0.18, 0.28)  # fully funded people without cover there
+HARDSHIP_UNCOVERED_ELSEWHERE = (0.0, 0.03)
+HARDSHIP_OTHER_CHANNEL = 0.07  # fully funded people covered, but not by 政府资助
+ENCOURAGED_UNCOVERED = 0.10
+ENCOURAGED_FUNDED = 0.35  # encouraged categories' people covered by 政府资助
+
+_LIST_FORMATS = ("xlsx", "csv_utf8", "xlsx", "csv_utf8_bom", "xlsx")
+_COVERED_STAFF = (("单位团体",), ("个人缴费", "共济账户"))
+_COVERED_FAMILY = (("共济账户",), ("个人缴费", "村集体资助"))
+_OTHER_CHANNELS = (("个人缴费", "共济账户", "村集体资助", "慈善捐赠"),)
+
+
+class _Pool:
+    """People to put on the lists, each taken at most once."""
+
+    def __init__(self, people: pd.DataFrame) -> None:
+        people = people.reset_index(drop=True)
+        n = len(people)
+        self.id = people["id"].to_numpy(dtype=object)
+        self.name = people["name"].to_numpy(dtype=object)
+        self.age = people["age"].to_numpy(dtype=np.int64)
+        self.male = people["id"].str[16].astype(int).to_numpy() % 2 == 1
+        self.surname = people["name"].str[0].to_numpy(dtype=object)
+        self.twp = people["twp"].to_numpy(np.int64) if "twp" in people else np.full(n, -1)
+        self.village = (
+            people["village"].to_numpy(np.int64) if "village" in people else np.full(n, -1)
+        )
+        channel = people["channel"].to_numpy(dtype=object) if "channel" in people else None
+        self.by_channel = {c: channel == c for c in CHANNELS} if channel is not None else {}
+        self.free = np.ones(n, dtype=bool)
+
+    def take(
+        self,
+        rng: np.random.Generator,
+        ages: tuple[int, int],
+        *,
+        channels: tuple[tuple[str, ...], ...] = (),
+        male: bool | None = None,
+        twp: int | None = None,
+        surname: str | None = None,
+    ) -> dict | None:
+        """A free person of these ages (and sex, township), or None; channel groups are
+        tried in order, and within each the same surname first."""
+        mask = self.free & (self.age >= ages[0]) & (self.age <= ages[1])
+        if male is not None:
+            mask &= self.male == male
+        if twp is not None:
+            mask &= self.twp == twp
+        for group in channels or (None,):
+            in_group = mask
+            if group is not None:
+                in_group = mask & np.logical_or.reduce([self.by_channel[c] for c in group])
+            tries = (in_group & (self.surname == surname), in_group) if surname else (in_group,)
+            for candidates in tries:
+                hits = np.flatnonzero(candidates)
+                if len(hits):
+                    i = int(hits[rng.integers(len(hits))])
+                    self.free[i] = False
+                    return {
+                        "id": self.id[i],
+                        "name": self.name[i],
+                        "age": int(self.age[i]),
+                        "male": bool(self.male[i]),
+                        "twp": int(self.twp[i]),
+                        "village": int(self.village[i]),
+                    }
+        return None
+
+
+@dataclass
+class _Lists:
+    """What the lists are drawn from: the rosters' purchases and people who bought nothing."""
+
+    profiles: list[_Profile]
+    bought: _Pool
+    new: _Pool
+
+
+def _defect_people(profiles: list[_Profile], buys: pd.DataFrame) -> set[str]:
+    """Persons on the rosters' defect rows: their roster row is rejected or wrong."""
+    names = [p.name for p in profiles]
+    out = set()
+    for township, _, row in DEFECT_PLAN:
+        if township in names:
+            first = buys[(buys["twp"] == names.index(township)) & (buys["delivery"] == 0)]
+            if len(first) >= row:
+                out.add(first["id"].iloc[row - 1])
+    return out
+
+
+def _lists_sources(
+    base: pd.DataFrame, *, start: date, as_of: date, seed: int, every: int, scale: float
+) -> _Lists:
+    n_days = (as_of - start).days + 1
+    profiles = _profiles(base, seed, n_days, every, scale)
+    buys = _purchases(profiles, seed, start)
+    buys = buys[~buys["id"].isin(_defect_people(profiles, buys))]
+    # people of the county who bought nothing (ids unique among themselves and the buyers)
+    new = _people(_rng(seed, "新增人员", 30), max(20_000, len(buys) // 2), start)
+    new = new[~new["id"].isin(set(buys["id"]))]
+    return _Lists(profiles, _Pool(buys), _Pool(new))
+
+
+def _with_surname(name: str, surname: str) -> str:
+    return surname + name[1:]
+
+
+def _list_formats(units: list[str], rng: np.random.Generator) -> dict[str, str]:
+    """One unit writes GBK CSV, the others XLSX or UTF-8 CSV (with or without BOM)."""
+    order = rng.permutation(len(units))
+    return {
+        units[int(u)]: "csv_gbk" if k == 0 else _LIST_FORMATS[k % len(_LIST_FORMATS)]
+        for k, u in enumerate(order)
+    }
+
+
+def _staff_rates(units: list[str], rng: np.random.Generator) -> dict[str, float]:
+    """Each unit's share of staff who bought: the first of those below the target far below."""
+    order = [units[int(i)] for i in rng.permutation(len(units))]
+    n_below = min(int(rng.integers(3, 5)), len(units) // 2)
+    below = [u for u in order if ORGANISER not in u][:n_below]
+    rates = {}
+    for unit in units:
+        if below and unit == below[0]:
+            rates[unit] = float(rng.uniform(*STAFF_RATE_FAR_BELOW))
+        elif unit in below:
+            rates[unit] = float(rng.uniform(*STAFF_RATE_BELOW))
+        else:
+            rates[unit] = float(rng.uniform(*STAFF_RATE_ABOVE))
+    return rates
+
+
+def _staff(src: _Lists, units: list[str], seed: int, defects: bool) -> dict[str, list[dict]]:
+    """Each unit's staff roster, rows as dicts (the roster columns plus what the families
+    and the checks need: age, sex, covered, seconded, defect)."""
+    plan = _rng(seed, "单位职工", 31)
+    rates = _staff_rates(units, plan)
+    rosters: dict[str, list[dict]] = {}
+    for unit in units:
+        rng = _rng(seed, unit, 32)
+        lo, hi = UNIT_SIZES.get(unit, OTHER_UNIT_SIZE)
+        n = int(rng.integers(lo, hi + 1))
+        temp = rng.uniform(0.20, 0.35) if unit.endswith("医院") else rng.uniform(0.08, 0.20)
+        n_retired = round(n * rng.uniform(0.10, 0.22))
+        n_temp = round(n * temp)
+        categories = ["在编在岗"] * (n - n_retired - n_temp) + ["临聘"] * n_temp
+        categories += ["退休"] * n_retired
+        covered = np.zeros(n, dtype=bool)
+        covered[rng.choice(n, size=round(rates[unit] * n), replace=False)] = True
+        rows = []
+        for category, bought in zip(categories, covered, strict=True):
+            ages = STAFF_AGES[category]
+            person = src.bought.take(rng, ages, channels=_COVERED_STAFF) if bought else None
+            person = person or src.new.take(rng, ages)
+            if person is None:
+                continue
+            rows.append(
+                {
+                    "单位": unit,
+                    "姓名": person["name"],
+                    "身份证号": person["id"],
+                    "人员类别": category,
+                    "age": person["age"],
+                    "male": person["male"],
+                    "covered": person["twp"] >= 0,
+                    "seconded": False,  # on two units' rosters
+                    "host": False,  # the row on the second unit's roster
+                    "defect": "",
+                }
+            )
+        rosters[unit] = rows
+
+    if len(units) > 1:  # seconded: on their own unit's roster and on another's
+        homes = plan.choice(len(units), size=min(SECONDED, len(units)), replace=False)
+        for h in homes:
+            home = units[int(h)]
+            hosts = [u for u in units if u != home]
+            host = hosts[int(plan.integers(len(hosts)))]
+            pick = [r for r in rosters[home] if r["covered"] and r["人员类别"] == "在编在岗"]
+            pick = [r for r in pick if not r["seconded"]]
+            if not pick:
+                continue
+            row = pick[int(plan.integers(len(pick)))]
+            row["seconded"] = True
+            rosters[host].append({**row, "单位": host, "host": True})
+
+    if defects:
+        _staff_defects(rosters, rates, plan)
+    return rosters
+
+
+def _staff_defects(
+    rosters: dict[str, list[dict]], rates: dict[str, float], rng: np.random.Generator
+) -> None:
+    """A wrong check character, a row sent twice, a blank 人员类别: in three units above
+    the target (so that none of them changes which side of it a unit is on)."""
+    above = [u for u in rosters if rates[u] >= STAFF_RATE_ABOVE[0] and rosters[u]]
+    units = [above[int(i)] for i in rng.choice(len(above), size=min(3, len(above)), replace=False)]
+    for unit, kind in zip(
+        units, ("bad_check_digit", "duplicate_row", "blank_category"), strict=False
+    ):
+        rows = rosters[unit]
+        fits = [
+            i
+            for i, r in enumerate(rows)
+            if not r["seconded"] and (kind != "bad_check_digit" or not r["covered"])
+        ]
+        if not fits:
+            continue
+        i = fits[int(rng.integers(len(fits)))]
+        if kind == "bad_check_digit":
+            rows[i] = {**rows[i], "身份证号": _bad_check(rows[i]["身份证号"]), "defect": kind}
+        elif kind == "duplicate_row":
+            rows.insert(i + 1, {**rows[i], "defect": kind})
+        else:
+            rows[i] = {**rows[i], "人员类别": "", "defect": kind}
+
+
+def _family_of(staff: dict, rng: np.random.Generator) -> list[tuple[str, tuple[int, int]]]:
+    """0-3 relations of one staff member, with the ages they can have."""
+    age = staff["age"]
+    possible: list[tuple[str, tuple[int, int]]] = []
+    if age + 22 <= 92:
+        possible.append(("父亲", (age + 22, min(age + 38, 95))))
+        possible.append(("母亲", (age + 20, min(age + 36, 95))))
+    if age >= 24:
+        possible.append(("配偶", (max(20, age - 8), age + 8)))
+        for _ in range(2):
+            possible.append(("子女", (max(0, age - 40), age - 22)))
+    k = min(int(rng.choice(len(FAMILY_SIZE_P), p=FAMILY_SIZE_P)), len(possible))
+    chosen = sorted(rng.choice(len(possible), size=k, replace=False).tolist())
+    return [possible[i] for i in chosen]
+
+
+def _families(
+    src: _Lists, rosters: dict[str, list[dict]], seed: int, defects: bool
+) -> dict[str, list[dict]]:
+    """Family members declared by about eight units; the rows of each unit."""
+    units = list(rosters)
+    plan = _rng(seed, "职工家属", 33)
+    k = min(FAMILY_UNITS, len(units))
+    declaring = [units[int(i)] for i in sorted(plan.choice(len(units), size=k, replace=False))]
+    below = set(plan.choice(declaring, size=min(FAMILY_UNITS_BELOW, k // 2), replace=False))
+    out: dict[str, list[dict]] = {}
+    for unit in declaring:
+        rng = _rng(seed, unit, 34)
+        rate = rng.uniform(*(FAMILY_RATE_BELOW if unit in below else FAMILY_RATE_ABOVE))
+        seen: set[str] = set()
+        staff = []
+        for r in rosters[unit]:
+            if r["defect"] == "bad_check_digit" or r["身份证号"] in seen:
+                continue
+            if r["host"]:
+                continue  # a seconded member's family is declared by the home unit
+            seen.add(r["身份证号"])
+            staff.append(r)
+        slots = [(s, rel, ages) for s in staff for rel, ages in _family_of(s, rng)]
+        covered = np.zeros(len(slots), dtype=bool)
+        covered[rng.choice(len(slots), size=round(rate * len(slots)), replace=False)] = True
+        rows = []
+        for (s, relation, ages), bought in zip(slots, covered, strict=True):
+            male = {"父亲": True, "母亲": False, "配偶": not s["male"]}.get(relation)
+            same_name = relation == "父亲" or (relation == "子女" and s["male"])
+            surname = s["姓名"][0] if same_name else None
+            person = None
+            if bought:
+                person = src.bought.take(
+                    rng, ages, channels=_COVERED_FAMILY, male=male, surname=surname
+                )
+            if person is None:
+                person = src.new.take(rng, ages, male=male)
+                if person is None:
+                    continue
+                if surname:
+                    person["name"] = _with_surname(person["name"], surname)
+            rows.append(
+                {
+                    "单位": unit,
+                    "职工姓名": s["姓名"],
+                    "职工身份证号": s["身份证号"],
+                    "家属姓名": person["name"],
+                    "家属身份证号": person["id"],
+                    "与职工关系": relation,
+                }
+            )
+        out[unit] = rows
+    if defects and out:
+        _family_defect(src, out, plan)
+    return out
+
+
+def _family_defect(src: _Lists, families: dict[str, list[dict]], rng: np.random.Generator):
+    """A family row whose staff member is on no unit's staff roster (left the unit)."""
+    units = [u for u, rows in families.items() if rows]
+    if not units:
+        return
+    unit = units[int(rng.integers(len(units)))]
+    staff = src.new.take(rng, (30, 55))
+    spouse = staff and src.new.take(rng, (28, 57), male=not staff["male"])
+    if not staff or not spouse:
+        return
+    rows = families[unit]
+    at = int(rng.integers(1, len(rows) + 1))
+    row = {
+        "单位": unit,
+        "职工姓名": staff["name"],
+        "职工身份证号": staff["id"],
+        "家属姓名": spouse["name"],
+        "家属身份证号": spouse["id"],
+        "与职工关系": "配偶",
+    }
+    # after the last row of the staff member it follows
+    while at < len(rows) and rows[at]["职工身份证号"] == rows[at - 1]["职工身份证号"]:
+        at += 1
+    rows.insert(at, row)
+
+
+def _hardship(src: _Lists, base: pd.DataFrame, seed: int) -> list[dict]:
+    """救助对象名单: about 1.5% of the base population, every township."""
+    plan = _rng(seed, "救助对象", 35)
+    profiles = src.profiles
+    n_total = round(HARDSHIP_SHARE * int(base["base"].sum()))
+    weight = base["base"].to_numpy(dtype=float) * plan.uniform(0.7, 1.4, size=len(base))
+    counts = plan.multinomial(n_total, weight / weight.sum())
+    lagging = set(
+        plan.choice(
+            len(profiles), size=min(HARDSHIP_LAGGING, len(profiles)), replace=False
+        ).tolist()
+    )
+    spelled = plan.random(len(profiles)) < HARDSHIP_SPELLING_SHARE
+    categories = list(HARDSHIP_CATEGORIES)
+    share = np.array([HARDSHIP_CATEGORIES[c][0] for c in categories])
+    rows = []
+    for t, p in enumerate(profiles):
+        rng = _rng(seed, p.name, 36)
+        n = int(counts[t])
+        cats = [
+            categories[int(i)] for i in rng.choice(len(categories), size=n, p=share / share.sum())
+        ]
+        full = [i for i, c in enumerate(cats) if c in FULLY_FUNDED]
+        rest = [i for i, c in enumerate(cats) if c not in FULLY_FUNDED]
+        uncovered = rng.uniform(
+            *(HARDSHIP_UNCOVERED_LAGGING if t in lagging else HARDSHIP_UNCOVERED_ELSEWHERE)
+        )
+        status = {}
+        for group, shares in (
+            (full, (uncovered, HARDSHIP_OTHER_CHANNEL)),
+            (rest, (ENCOURAGED_UNCOVERED, 1 - ENCOURAGED_UNCOVERED - ENCOURAGED_FUNDED)),
+        ):
+            order = rng.permutation(group).tolist()
+            n_unc, n_other = round(shares[0] * len(group)), round(shares[1] * len(group))
+            for k, i in enumerate(order):
+                status[i] = "none" if k < n_unc else "other" if k < n_unc + n_other else "funded"
+        for i, category in enumerate(cats):
+            ages = HARDSHIP_CATEGORIES[category][1:]
+            person = None
+            if status[i] == "funded":
+                channels = (("政府资助",), *_OTHER_CHANNELS)
+                person = src.bought.take(rng, ages, channels=channels, twp=t)
+            elif status[i] == "other":
+                person = src.bought.take(rng, ages, channels=_OTHER_CHANNELS, twp=t)
+            if person is None:
+                person = src.new.take(rng, ages)
+                if person is None:
+                    continue
+                person["village"] = int(rng.choice(len(p.villages), p=p.village_p))
+            written = category
+            if spelled[t] and category in HARDSHIP_SPELLINGS:
+                others = HARDSHIP_SPELLINGS[category]
+                written = others[int(rng.integers(len(others)))]
+            rows.append(
+                {
+                    "乡镇": p.name,
+                    "村(居)": p.villages[person["village"]],
+                    "姓名": person["name"],
+                    "身份证号": person["id"],
+                    "救助类别": written,
+                    "_order": (t, p.villages[person["village"]], categories.index(category), i),
+                }
+            )
+    rows.sort(key=lambda r: r["_order"])
+    return [{k: v for k, v in r.items() if k != "_order"} for r in rows]
+
+
+def _write_list(
+    path: Path,
+    frame: pd.DataFrame,
+    fmt: str,
+    *,
+    title: str | None,
+    sheet: str,
+    author: str,
+    created: date,
+) -> None:
+    if fmt != "xlsx":
+        encoding = {"csv_gbk": "gbk", "csv_utf8_bom": "utf-8-sig"}.get(fmt, "utf-8")
+        terminator = "\r\n" if fmt == "csv_gbk" else "\n"
+        frame.to_csv(path, index=False, encoding=encoding, lineterminator=terminator)
+        return
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    wb.set_properties(
+        {"title": title or "", "author": author, "created": datetime.combine(created, time(16))}
+    )
+    ws = wb.add_worksheet(sheet)
+    bold = wb.add_format({"bold": True})
+    for c, label in enumerate(frame.columns):
+        ws.set_column(c, c, 21 if "身份证" in label else max(10, 2 * len(label) + 2))
+    r = 0
+    if title:
+        title_fmt = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
+        ws.merge_range(0, 0, 0, len(frame.columns) - 1, title, title_fmt)
+        r = 1
+    for c, label in enumerate(frame.columns):
+        ws.write_string(r, c, label, bold)
+    for values in frame.itertuples(index=False):
+        r += 1
+        for c, v in enumerate(values):
+            ws.write_string(r, c, v)
+    wb.close()
+
+
+def write_demo_lists(
+    raw_dir: Path,
+    base_csv: Path,
+    campaign_units: list[str] | tuple[str, ...],
+    *,
+    start: date,
+    as_of: date,
+    seed: int = DEFAULT_SEED,
+    delivery_every_days: int = DEFAULT_EVERY,
+    scale: float = 1.0,
+    defects: bool = True,
+) -> list[Path]:
+    """Write the units' staff and family rosters and the hardship list; return their paths,
+    sorted.
+
+    The people who bought are taken from the purchases the township files up to ``as_of``
+    hold (same arguments as ``write_demo_extracts``), so their cover is found there.
+    """
+    if as_of < start:
+        raise ValueError(f"as_of {as_of} is before start {start}")
+    raw_dir = Path(raw_dir)
+    base = read_base(Path(base_csv))
+    src = _lists_sources(
+        base, start=start, as_of=as_of, seed=seed, every=delivery_every_days, scale=scale
+    )
+    units = list(dict.fromkeys(campaign_units))
+    written: list[Path] = []
+
+    formats = _list_formats(units, _rng(seed, "报送格式", 37))
+    rosters = _staff(src, units, seed, defects)
+    families = _families(src, rosters, seed, defects) if units else {}
+    for folder, lists, columns, label in (
+        (STAFF_DIR, rosters, STAFF_COLUMNS, "职工名册"),
+        (FAMILY_DIR, families, FAMILY_COLUMNS, "职工家属名册"),
+    ):
+        if not lists:
+            continue
+        (raw_dir / folder).mkdir(parents=True, exist_ok=True)
+        for unit, rows in lists.items():
+            rng = _rng(seed, unit + label, 37)
+            created = min(start + timedelta(days=int(rng.integers(2, 10))), as_of)
+            fmt = formats[unit]
+            path = raw_dir / folder / f"{unit}_{label}.{_ext(fmt)}"
+            frame = pd.DataFrame([[r[c] for c in columns] for r in rows], columns=list(columns))
+            title = f"{unit}{label}" if rng.random() < 0.5 else None
+            _write_list(path, frame, fmt, title=title, sheet=label, author=unit, created=created)
+            written.append(path)
+
+    rows = _hardship(src, base, seed)
+    (raw_dir / HARDSHIP_DIR).mkdir(parents=True, exist_ok=True)
+    path = raw_dir / HARDSHIP_DIR / f"救助对象名单_{start.isoformat()}.xlsx"
+    frame = pd.DataFrame([[r[c] for c in HARDSHIP_COLUMNS] for r in rows], columns=HARDSHIP_COLUMNS)
+    _write_list(
+        path,
+        frame,
+        "xlsx",
+        title="清流县困难群体参保资助对象名单",
+        sheet="救助对象",
+        author="清流县民政局",
+        created=start,
+    )
+    written.append(path)
+    return sorted(written)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,23 +1,31 @@
-"""demo.qingliu: deterministic, realistic township extracts with known defects."""
+"""demo.qingliu: deterministic, realistic township extracts with known defects, and the
+units' staff and family rosters and the hardship list beside them."""
 
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import itertools
+import re
+import tomllib
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 from stdnum.cn import ric
 
+from demo import DEMOS
 from demo import qingliu as demo_data
-from demo.qingliu import DEMO_DEFECTS, demo_defects, write_demo_extracts
+from demo.qingliu import DEMO_DEFECTS, demo_defects, write_demo_extracts, write_demo_lists
+from flows.config import DEFAULT_HARDSHIP
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_CSV = ROOT / "data" / "reference" / "qingliu_2025_puhui_assignments.csv"
 TOWNSHIPS_CSV = ROOT / "data" / "reference" / "townships.csv"
+CAMPAIGN = tomllib.loads((ROOT / "campaigns" / "qingliu_2025_puhui.toml").read_text("utf-8"))
 START = date(2024, 10, 15)
 AS_OF = date(2024, 11, 13)
 
@@ -36,6 +44,15 @@ CANONICAL = {
     "资助类别": "channel",
 }
 CHANNELS = {"个人缴费", "共济账户", "单位团体", "政府资助", "村集体资助", "慈善捐赠"}
+# spelling -> channel, as the campaign file lists them
+CHANNEL_OF = {
+    spelling: name
+    for name, others in CAMPAIGN["channels"]["aliases"].items()
+    for spelling in (name, *others)
+}
+# sha256 of every roster file's name and content (read_extract, as CSV) of the default run,
+# channels by their canonical names: the rows as they were before other spellings came in
+ROSTER_DIGEST = "ae54f4f0e0befa6952522d5cf5beb0bc0079ea73026bc5ddd4e095a60da3bfd7"
 
 
 def _parse_date(value) -> date:
@@ -46,8 +63,9 @@ def _parse_date(value) -> date:
     return datetime.strptime(value.replace("/", "-"), "%Y-%m-%d").date()
 
 
-def read_extract(path: Path) -> tuple[pd.DataFrame, dict]:
-    """A delivery file as canonical columns, plus what was learnt reading it."""
+def read_table(path: Path) -> tuple[pd.DataFrame, dict]:
+    """A file's rows under its own header (a title row above it skipped), plus what was
+    learnt reading it."""
     info: dict = {"title_row": False}
     if path.suffix == ".xlsx":
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
@@ -69,6 +87,12 @@ def read_extract(path: Path) -> tuple[pd.DataFrame, dict]:
                 info["encoding"] = "gbk"
         frame = pd.read_csv(path, dtype=str, encoding=info["encoding"], keep_default_na=False)
     info["headers"] = list(frame.columns)
+    return frame, info
+
+
+def read_extract(path: Path) -> tuple[pd.DataFrame, dict]:
+    """A delivery file as canonical columns, plus what was learnt reading it."""
+    frame, info = read_table(path)
     frame = frame.rename(columns=CANONICAL)
     info["real_dates"] = bool(len(frame)) and isinstance(frame["date"].iloc[0], date)
     frame["date"] = frame["date"].map(_parse_date)
@@ -304,9 +328,41 @@ def test_people_look_real(demo):
     assert len(retired) < 0.01 * len(ids)
     assert frame["name"].str.len().between(2, 3).all()
     assert frame["name"].str[0].value_counts().index[:8].isin(list("黄李陈张刘罗巫赖邱王林")).all()
-    assert set(frame["channel"]) == CHANNELS
-    top = frame["channel"].value_counts().index[:2]
+    channel = frame["channel"].map(CHANNEL_OF)
+    assert channel.notna().all()
+    assert set(channel) == CHANNELS
+    top = channel.value_counts().index[:2]
     assert set(top) == {"个人缴费", "共济账户"}
+
+
+def test_rows_unchanged_but_some_villages_spell_channels_their_own_way(demo, tmp_path):
+    plain = write_demo_extracts(
+        tmp_path, BASE_CSV, start=START, as_of=AS_OF, channel_spellings=False
+    )
+    assert [p.name for p in plain] == [p.name for p in demo["paths"]]
+    digest = hashlib.sha256()
+    spelled: dict[str, int] = {}
+    for path in plain:
+        frame, info = read_extract(path)
+        digest.update(path.name.encode())
+        digest.update(frame.to_csv(index=False).encode())
+        assert set(frame["channel"]) <= CHANNELS
+        _, written, written_info = demo["files"][path.name]
+        assert written_info == info, path.name
+        others = [c for c in frame.columns if c != "channel"]
+        assert written[others].equals(frame[others]), path.name
+        assert written["channel"].map(CHANNEL_OF).tolist() == frame["channel"].tolist()
+        changed = int((written["channel"] != frame["channel"]).sum())
+        if changed:
+            township = _township_and_delivery(path)[0]
+            spelled[township] = spelled.get(township, 0) + changed
+    assert digest.hexdigest() == ROSTER_DIGEST
+    assert 2 <= len(spelled) <= 3, spelled
+    for township, changed in spelled.items():
+        rows = sum(len(f) for p, f, _ in demo["files"].values() if p.name.startswith(township))
+        assert changed < rows, "some villages keep the canonical names"
+    written = pd.concat(f["channel"] for _, f, _ in demo["files"].values())
+    assert {"个账", "单位集体投保", "财政资助"} & set(written)
 
 
 def test_villages_per_township(demo):
@@ -351,3 +407,240 @@ def test_cli(tmp_path, capsys):
     files = sorted((tmp_path / "drop").iterdir())
     rows = sum(len(read_extract(p)[0]) for p in files)
     assert f"wrote {len(files)} files, {rows} rows" in out
+
+
+# --- the lists beside the rosters: units' staff and families, the hardship list ---
+
+UNITS = CAMPAIGN["staff"]["units"]
+STAFF_HEADER = ["单位", "姓名", "身份证号", "人员类别"]
+FAMILY_HEADER = ["单位", "职工姓名", "职工身份证号", "家属姓名", "家属身份证号", "与职工关系"]
+HARDSHIP_HEADER = ["乡镇", "村(居)", "姓名", "身份证号", "救助类别"]
+CATEGORY_OF = {
+    spelling: name for name, others in DEFAULT_HARDSHIP.items() for spelling in (name, *others)
+}
+FULLY_FUNDED = set(CAMPAIGN["hardship"]["fully_funded"])
+FUNDED_CHANNEL = CAMPAIGN["hardship"]["funded_channel"]
+
+
+@pytest.fixture(scope="module")
+def lists(tmp_path_factory) -> dict:
+    raw = tmp_path_factory.mktemp("lists")
+    paths = write_demo_lists(raw, BASE_CSV, UNITS, start=START, as_of=AS_OF)
+    tables = {}
+    for path in paths:
+        frame, info = read_table(path)
+        tables[path.relative_to(raw).as_posix()] = (path, frame, info)
+    return {"dir": raw, "paths": paths, "tables": tables}
+
+
+@pytest.fixture(scope="module")
+def bought(demo) -> pd.DataFrame:
+    """Who bought, by identity number: name, township, village and canonical channel."""
+    frame = pd.concat(
+        f.assign(file_twp=_township_and_delivery(p)[0]) for p, f, _ in demo["files"].values()
+    )
+    frame = frame.drop_duplicates(subset=["id"]).set_index("id")
+    return frame.assign(channel=frame["channel"].map(CHANNEL_OF))
+
+
+def _folder(lists: dict, folder: str) -> pd.DataFrame:
+    """Every file of a folder, one frame (the file name in ``file``)."""
+    return pd.concat(
+        frame.assign(file=path.name)
+        for key, (path, frame, _) in sorted(lists["tables"].items())
+        if key.startswith(folder + "/")
+    ).reset_index(drop=True)
+
+
+def _staff(lists: dict) -> pd.DataFrame:
+    return _folder(lists, "单位职工")
+
+
+def _hardship(lists: dict) -> pd.DataFrame:
+    [frame] = [f for key, (_, f, _) in lists["tables"].items() if key.startswith("救助对象/")]
+    return frame.assign(category=frame["救助类别"].map(CATEGORY_OF))
+
+
+def _male(id_number: str) -> bool:
+    return int(id_number[16]) % 2 == 1
+
+
+def _born(id_number: str) -> date:
+    return datetime.strptime(id_number[6:14], "%Y%m%d").date()
+
+
+def test_lists_layout_names_and_formats(lists):
+    paths = lists["paths"]
+    assert paths == sorted(paths)
+    on_disk = sorted(p for p in lists["dir"].rglob("*") if p.is_file())
+    assert on_disk == paths
+    assert {p.parent.name for p in paths} == {"单位职工", "职工家属", "救助对象"}
+    staff = [p for p in paths if p.parent.name == "单位职工"]
+    family = [p for p in paths if p.parent.name == "职工家属"]
+    assert sorted(p.stem for p in staff) == sorted(f"{u}_职工名册" for u in UNITS)
+    assert {p.stem.removesuffix("_职工家属名册") for p in family} < set(UNITS)
+    [hardship] = [p for p in paths if p.parent.name == "救助对象"]
+    found = re.fullmatch(r"救助对象名单_(\d{4}-\d{2}-\d{2})\.xlsx", hardship.name)
+    assert found and START <= date.fromisoformat(found[1]) <= AS_OF
+    headers = {"单位职工": STAFF_HEADER, "职工家属": FAMILY_HEADER, "救助对象": HARDSHIP_HEADER}
+    encodings = {}
+    for key, (path, frame, info) in lists["tables"].items():
+        assert info["headers"] == headers[path.parent.name], key
+        assert len(frame) > 0, key
+        encodings.setdefault(path.parent.name, []).append(info["encoding"])
+        if info["title_row"]:
+            assert info["title"].startswith(("县", "清流县")), key
+    assert encodings["单位职工"].count("gbk") == 1
+    assert {"xlsx", "utf-8"} <= set(encodings["单位职工"])
+    titled = [i["title_row"] for _, _, i in lists["tables"].values() if i["encoding"] == "xlsx"]
+    assert any(titled) and not all(titled)
+    # a unit writes its staff and its family roster in one format
+    unit_format = {p.stem.split("_")[0]: lists["tables"][f"单位职工/{p.name}"][2] for p in staff}
+    for path in family:
+        info = lists["tables"][f"职工家属/{path.name}"][2]
+        assert info["encoding"] == unit_format[path.stem.split("_")[0]]["encoding"]
+
+
+def test_lists_two_runs_give_identical_bytes(lists, tmp_path):
+    again = write_demo_lists(tmp_path, BASE_CSV, UNITS, start=START, as_of=AS_OF)
+    assert [p.relative_to(tmp_path) for p in again] == [
+        p.relative_to(lists["dir"]) for p in lists["paths"]
+    ]
+    for first, second in zip(lists["paths"], again, strict=True):
+        assert filecmp.cmp(first, second, shallow=False), first.name
+
+
+def test_staff_per_unit_and_coverage_joined_to_the_rosters(lists, bought):
+    staff = _staff(lists).drop_duplicates(subset=STAFF_HEADER)
+    assert set(staff["单位"]) == set(UNITS)
+    assert (staff["单位"] == staff["file"].str.split("_").str[0]).all()
+    per_unit = staff.groupby("单位")["身份证号"].nunique()
+    assert per_unit.between(30, 400).all(), per_unit
+    assert set(per_unit.nlargest(2).index) == {"县总医院", "县教育局"}
+    staff = staff.assign(covered=staff["身份证号"].isin(bought.index))
+    rate = staff.groupby("单位")["covered"].mean()
+    below = rate[rate < 0.80]
+    assert 3 <= len(below) <= 4, rate
+    assert below.min() < 0.50
+    assert rate.max() - rate.min() > 0.3
+    assert rate.drop(below.index).min() >= 0.80
+    # buyers are the rosters' people (same name), mostly through their employer
+    covered = staff[staff["covered"]]
+    assert (covered["姓名"].to_numpy() == bought.loc[covered["身份证号"], "name"].to_numpy()).all()
+    channel = bought.loc[covered["身份证号"], "channel"]
+    assert channel.value_counts().index[0] == "单位团体"
+    # the others are people of the county with valid numbers who did not buy
+    others = staff.loc[~staff["covered"], "身份证号"]
+    assert sum(not _id_ok(x) for x in others) == 1  # the defect
+    assert set(others.str[:6]) <= {"350423", "352723"}
+    categories = staff["人员类别"].value_counts()
+    assert set(categories.index) == {"在编在岗", "临聘", "退休", ""}
+    assert categories[""] == 1
+    retired = staff.loc[staff["人员类别"] == "退休", "身份证号"]
+    assert all((START - _born(x)).days / 365.25 >= 55 for x in retired)
+
+
+def test_staff_defects(lists):
+    staff = _staff(lists)
+    invalid = staff[~staff["身份证号"].map(_id_ok)]
+    assert len(invalid) == 1
+    number = invalid["身份证号"].iloc[0]
+    assert len(number) == 18 and number[-1] != ric.calc_check_digit(number)
+    twice = staff[staff.duplicated(subset=STAFF_HEADER, keep=False)]
+    assert len(twice) == 2 and twice.index[1] == twice.index[0] + 1
+    assert (staff["人员类别"] == "").sum() == 1
+    assert staff["身份证号"].str.len().eq(18).all()
+
+
+def test_seconded_staff_are_on_two_units_rosters(lists, bought):
+    staff = _staff(lists).drop_duplicates(subset=STAFF_HEADER)
+    units_of = staff.groupby("身份证号")["单位"].agg(set)
+    seconded = units_of[units_of.map(len) > 1]
+    assert 2 <= len(seconded) <= 3
+    assert all(len(units) == 2 for units in seconded)
+    assert all(_id_ok(x) for x in seconded.index)
+    for number in seconded.index:
+        assert staff.loc[staff["身份证号"] == number, "姓名"].nunique() == 1
+    assert seconded.index.isin(bought.index).all()  # covered, so they count in both units
+
+
+def test_family_rosters_for_some_units_only(lists, bought):
+    family = _folder(lists, "职工家属")
+    staff = _staff(lists)
+    declaring = set(family["单位"])
+    assert 6 <= len(declaring) <= 9 and declaring < set(UNITS)
+    assert set(family["与职工关系"]) == {"父亲", "母亲", "配偶", "子女"}
+    ids_of_unit = staff.groupby("单位")["身份证号"].agg(set)
+    known = [
+        n in ids_of_unit[u] for u, n in zip(family["单位"], family["职工身份证号"], strict=True)
+    ]
+    family = family.assign(known=known)
+    assert (~family["known"]).sum() == 1  # a staff member on no roster of the unit
+    stray = family.loc[~family["known"], "职工身份证号"].iloc[0]
+    assert stray not in set(staff["身份证号"]) and _id_ok(stray)
+    family = family[family["known"]]
+    assert family.groupby(["单位", "职工身份证号"]).size().between(1, 3).all()
+    assert family["家属身份证号"].is_unique
+    assert all(_id_ok(x) for x in family["家属身份证号"])
+    assert not set(family["家属身份证号"]) & set(staff["身份证号"])
+    for row in family.itertuples():
+        staff_born, born = _born(row.职工身份证号), _born(row.家属身份证号)
+        relation = row.与职工关系
+        if relation in ("父亲", "母亲"):
+            assert _male(row.家属身份证号) == (relation == "父亲")
+            assert (staff_born - born).days > 18 * 365
+        elif relation == "子女":
+            assert (born - staff_born).days > 18 * 365
+        else:
+            assert _male(row.家属身份证号) != _male(row.职工身份证号)
+    family = family.assign(covered=family["家属身份证号"].isin(bought.index))
+    rate = family.groupby("单位")["covered"].mean()
+    assert (rate >= 0.80).sum() >= 3 and (rate < 0.80).sum() >= 2, rate
+    covered = family[family["covered"]]
+    channel = bought.loc[covered["家属身份证号"], "channel"]
+    assert channel.value_counts().index[0] == "共济账户"
+    names = bought.loc[covered["家属身份证号"], "name"].to_numpy()
+    assert (covered["家属姓名"].to_numpy() == names).all()
+
+
+def test_hardship_list_categories_and_cover(lists, bought, base):
+    hardship = _hardship(lists)
+    assert hardship["category"].notna().all(), set(hardship["救助类别"])
+    assert set(hardship["category"]) == set(DEFAULT_HARDSHIP)
+    assert (hardship["救助类别"] != hardship["category"]).sum() > 20  # other spellings
+    assert {"低保对象", "特困人员"} & set(hardship["救助类别"])
+    assert 0.013 < len(hardship) / sum(base.values()) < 0.017
+    assert set(hardship["乡镇"]) == set(base)
+    assert hardship["身份证号"].is_unique and all(_id_ok(x) for x in hardship["身份证号"])
+    orphans = hardship.loc[hardship["category"] == "孤儿", "身份证号"]
+    assert all((START - _born(x)).days < 18 * 366 for x in orphans)
+    # villages are those of the township's rosters; buyers are in their own township
+    villages = bought.groupby("file_twp")["village"].agg(set)
+    assert all(v in villages[t] for t, v in zip(hardship["乡镇"], hardship["村(居)"], strict=True))
+    found = hardship[hardship["身份证号"].isin(bought.index)]
+    assert (found["乡镇"].to_numpy() == bought.loc[found["身份证号"], "file_twp"].to_numpy()).all()
+
+    channel = hardship["身份证号"].map(bought["channel"]).fillna("未参保")
+    full = hardship.assign(channel=channel)[hardship["category"].isin(FULLY_FUNDED)]
+    shares = full["channel"].value_counts(normalize=True)
+    assert shares[FUNDED_CHANNEL] > 0.75
+    assert 0.03 < shares.drop([FUNDED_CHANNEL, "未参保"]).sum() < 0.12  # covered otherwise
+    assert 0.05 <= shares["未参保"] <= 0.10
+    uncovered = full.loc[full["channel"] == "未参保", "乡镇"].value_counts()
+    assert uncovered.iloc[:3].sum() >= 0.6 * uncovered.sum(), uncovered
+
+
+def test_qingliu_demo_writes_the_rosters_and_the_lists(tmp_path):
+    campaign = SimpleNamespace(
+        base_file=BASE_CSV, window_start=START, staff=SimpleNamespace(units=tuple(UNITS))
+    )
+    written = DEMOS["qingliu_2025_puhui"].write(campaign, tmp_path, AS_OF)
+    assert sorted(written) == sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    folders = {}
+    for path in written:
+        folders.setdefault(path.parent.relative_to(tmp_path).as_posix(), []).append(path)
+    assert len(folders.pop(".")) == 130  # the townships' rosters, as before
+    assert len(folders.pop("单位职工")) == len(UNITS)
+    assert len(folders.pop("救助对象")) == 1
+    assert 0 < len(folders.pop("职工家属")) < len(UNITS)
+    assert not folders
