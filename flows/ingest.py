@@ -33,6 +33,7 @@ from schemas.headers import (
     normalize_header,
 )
 from schemas.kinds import KINDS, DeliveryKind, Rules, check_in_duckdb
+from schemas.lists import LISTS
 from schemas.persons import PersonSpec, checked_tables, memory_connection
 from schemas.rows import ROW_KEYS, split_summary_rows
 
@@ -65,6 +66,9 @@ class FileResult:
             )
 
 
+# the folders of the lists beside the rosters (flows/lists.py): 单位职工/ -> 单位职工名册
+LIST_FOLDERS = {spec.folder: spec.label for spec in LISTS.values()}
+
 # Files the system makes beside a township's own: Excel's lock file while a workbook is open
 # (~$…), LibreOffice's (.~lock.…#), macOS's resource forks (._…) and folder caches.
 _LOCK_PREFIXES = ("~$", ".~lock.")
@@ -87,6 +91,8 @@ def skip_reason(path: Path) -> str | None:
     part of the name (“..龙津镇_2024-11-13.csv”), so such a file is read like any other.
     """
     name = path.name
+    if path.is_dir() and name in LIST_FOLDERS:
+        return f"是{LIST_FOLDERS[name]}的文件夹，其中的名单另行读取"
     if path.is_dir():
         return "是文件夹，其中的文件不读取；请把报送文件直接放在报送目录中"
     if name.startswith(_LOCK_PREFIXES):
@@ -113,7 +119,8 @@ def survey_drop_zone(raw_dir: Path) -> DropZone:
             continue
         digest = file_sha256(path) if path.is_file() else ""
         entry = FileResult(path.name, digest, "skipped", reason=f"{path.name} {reason}")
-        if not path.name.startswith(_LOCK_PREFIXES + _SYSTEM_PREFIXES):
+        own = path.name.startswith(_LOCK_PREFIXES + _SYSTEM_PREFIXES) or path.name in LIST_FOLDERS
+        if not own:
             entry.warnings.append(entry.reason)  # the township may have meant to send it
         skipped.append(entry)
     extracts.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
