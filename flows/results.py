@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from flows import store
+from flows.assessment import register_rubric
 from flows.config import Campaign, TargetLevel
 from flows.masking import (
     conflicts_for_people,
@@ -47,8 +48,9 @@ def compute_marts(
 ) -> dict[str, pd.DataFrame]:
     """Build ``marts`` (and what they read) for the as-of date; return them as frames.
 
-    The run's own facts go in as temp tables: the files that could not be read and the
-    campaign file's target levels; every other value as a named parameter."""
+    The run's own facts go in as temp tables: the files that could not be read, the
+    campaign file's target levels and its 考核 rubric (empty without [assessment]); every
+    other value as a named parameter."""
     if file_errors is None:
         file_errors = pd.DataFrame({"township": [], "file_name": []}, dtype="string")
     levels = pd.DataFrame(
@@ -63,6 +65,7 @@ def compute_marts(
     con.execute("create or replace temp table run_file_errors as from run_file_error_rows")
     con.register("run_target_level_rows", levels)
     con.execute("create or replace temp table run_target_levels as from run_target_level_rows")
+    register_rubric(con, campaign.assessment)
     params = {
         "campaign": campaign.name,
         "as_of": as_of,
