@@ -23,14 +23,18 @@ class Demo:
 
 
 def _qingliu_rosters(campaign, raw_dir: Path, as_of: date) -> list[Path]:
-    """The townships' rosters, then the units' staff and family rosters and the hardship list."""
+    """The townships' rosters, then the units' staff and family rosters, the hardship list
+    and the assessors' filled 考核评分表."""
+    from demo.assessment import assessed_entities, write_filled_form
     from demo.qingliu import write_demo_extracts, write_demo_lists
 
     start = campaign.window_start
     rosters = write_demo_extracts(raw_dir, campaign.base_file, start=start, as_of=as_of)
     units = campaign.staff.units if campaign.staff is not None else ()
     lists = write_demo_lists(raw_dir, campaign.base_file, units, start=start, as_of=as_of)
-    return rosters + lists
+    form = raw_dir / "考核评分" / "考核评分表.xlsx"
+    form.parent.mkdir(parents=True, exist_ok=True)
+    return rosters + lists + [write_filled_form(form, campaign, assessed_entities(campaign))]
 
 
 def _yongchun(writer: str) -> Callable[..., list[Path]]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from flows.assessment import FORM_FOLDER
 from flows.config import Campaign, CampaignError
 from flows.extracts import (
     EXTRACT_SUFFIXES,
@@ -67,7 +68,8 @@ class FileResult:
 
 
 # the folders of the lists beside the rosters (flows/lists.py): 单位职工/ -> 单位职工名册
-LIST_FOLDERS = {spec.folder: spec.label for spec in LISTS.values()}
+# and the assessors' filled 考核评分表 (flows/assessment.py)
+LIST_FOLDERS = {spec.folder: spec.label for spec in LISTS.values()} | {FORM_FOLDER: "考核评分表"}
 
 # Files the system makes beside a township's own: Excel's lock file while a workbook is open
 # (~$…), LibreOffice's (.~lock.…#), macOS's resource forks (._…) and folder caches.

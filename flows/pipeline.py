@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
 from flows import store
+from flows.assessment import assessment_outputs
 from flows.config import Campaign, load_campaign
 from flows.ingest import FileResult, ingest_file, known_hashes, read_base_table, survey_drop_zone
 from flows.lists import Lists, read_lists, replace_lists
@@ -220,6 +221,25 @@ def write_tables(campaign: Campaign, results: Results, as_of: date, out_dir: Pat
     return write_tables_of(campaign, results, as_of, out_dir)
 
 
+@task(cache_policy=NO_CACHE)
+def score_assessment(
+    campaign: Campaign, results: Results, as_of: date, out_dir: Path
+) -> tuple[list[Path], list[str]]:
+    """考核评分: the blank form, the filled form read back, the scorecard (PDF, workbook)."""
+    settings = get_settings()
+    paths, warnings = assessment_outputs(
+        campaign,
+        results.marts["mart_assessment_computed"],
+        settings.raw_dir / campaign.name,
+        out_dir,
+        as_of,
+        settings,
+    )
+    for warning in warnings:
+        get_run_logger().warning(one_line(warning))
+    return paths, warnings
+
+
 def run_dir(settings: Settings, campaign: str, as_of: date) -> Path:
     path = settings.out_dir / campaign / as_of.isoformat()
     path.mkdir(parents=True, exist_ok=True)
@@ -275,6 +295,11 @@ def run_steps(
     out_dir = run_dir(get_settings(), campaign.name, as_of)
     renders = timed("render_pdfs", render_pdfs, campaign, as_of, results, out_dir)
     tables = timed("write_tables", write_tables, campaign, results, as_of, out_dir)
+    scored, score_notes = [], []
+    if campaign.assessment is not None:
+        scored, score_notes = timed(
+            "score_assessment", score_assessment, campaign, results, as_of, out_dir
+        )
     failed = [f for f in files if f.status == "file_error"]
     status = "partial" if failed else "complete"
     write_manifest(
@@ -283,13 +308,14 @@ def run_steps(
         as_of=as_of,
         status=status,
         inputs=files,
-        outputs=tables + renders.paths,
+        outputs=tables + renders.paths + scored,
         step_seconds=clock,
         step_counts={"render_pdfs": renders.counts},
         warnings=warnings
         + [w for f in files for w in f.warnings]
         + [f.error for f in failed]
-        + lists.warnings,
+        + lists.warnings
+        + score_notes,
         lists=[entry.manifest_entry for entry in lists.files],
     )
     get_run_logger().info("%s；结果在 %s", headline(as_of, results.county), out_dir)

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from flows import store
+from flows.assessment import register_rubric
 from flows.config import Campaign, TargetLevel
 from flows.masking import (
     conflicts_for_people,
@@ -47,8 +48,9 @@ def compute_marts(
 ) -> dict[str, pd.DataFrame]:
     """Build ``marts`` (and what they read) for the as-of date; return them as frames.
 
-    The run's own facts go in as temp tables: the files that could not be read and the
-    campaign file's target levels; every other value as a named parameter."""
+    The run's own facts go in as temp tables: the files that could not be read, the
+    campaign file's target levels and its 考核 rubric (empty without [assessment]); every
+    other value as a named parameter."""
     if file_errors is None:
         file_errors = pd.DataFrame({"township": [], "file_name": []}, dtype="string")
     levels = pd.DataFrame(
@@ -59,14 +61,11 @@ def compute_marts(
             "level_position": range(1, len(campaign.levels) + 1),
         }
     ).astype({"level_key": "string", "level_label": "string", "level_rate": "string"})
-    con.register("run_file_error_rows", file_errors)
-    con.execute("create or replace temp table run_file_errors as from run_file_error_rows")
-    con.register("run_target_level_rows", levels)
-    con.execute("create or replace temp table run_target_levels as from run_target_level_rows")
+    store.temp_table(con, "run_file_errors", file_errors)
+    store.temp_table(con, "run_target_levels", levels)
     for name, frame in campaign_lists(campaign).items():
-        con.register(f"{name}_rows", frame)
-        con.execute(f"create or replace temp table {name} as from {name}_rows")
-        con.unregister(f"{name}_rows")
+        store.temp_table(con, name, frame)
+    register_rubric(con, campaign.assessment)
     params = {
         "campaign": campaign.name,
         "as_of": as_of,
@@ -126,6 +125,8 @@ def lists_marts(campaign: Campaign) -> tuple[str, ...]:
     marts += ("mart_hardship_gaps", "mart_hardship_followup")
     if campaign.staff is not None:
         marts += ("mart_unit_coverage", "mart_staff_in_several_units", "mart_unit_followup")
+    if campaign.assessment is not None:
+        marts += ("mart_assessment_computed",)
     return marts
 
 

@@ -165,6 +165,13 @@ def build_models(
     return order
 
 
+def temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """``frame`` as the temp table ``name`` (the run's own facts the SQL models read)."""
+    con.register(f"{name}_frame", frame)
+    con.execute(f"create or replace temp table {name} as from {name}_frame")
+    con.unregister(f"{name}_frame")
+
+
 def table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     return con.execute(f"select * from {name}").df()
 

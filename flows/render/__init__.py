@@ -6,6 +6,8 @@ the run's Results (flows/results): assignment_table, ranking_report (and the pro
 context every ranking and circular shares), basic_ranking_report, circular, basic_circular,
 quality_report, followup_list; charts, filters and context are shared; pdf turns a template
 and a context into a PDF file. Both 通报 extend one GB/T 9704 frame (circular_base.html).
+The 考核得分表 (assessment_report) is built from the scorecard, not the Results, and is
+written by flows/assessment.assessment_outputs.
 
 Templates live in report_templates/ (one per document, CSS split into fonts / variables /
 page rules / style). Output is deterministic: PDF dates come from ``as_of``, never from the
