@@ -190,9 +190,12 @@ def _unit_reason(units: tuple[str, ...]) -> Callable[[pd.Series], pd.Series]:
         def one(name) -> str:
             if name is None or pd.isna(name):
                 return REASON_UNIT_MISSING
-            return township_reason(pd.Series([name]), list(units)).iloc[0].replace(
-                "乡镇“", "单位“"
-            ).replace("不在本县乡镇名录中", "不在活动配置的单位名单（[staff] units）中")
+            return (
+                township_reason(pd.Series([name]), list(units))
+                .iloc[0]
+                .replace("乡镇“", "单位“")
+                .replace("不在本县乡镇名录中", "不在活动配置的单位名单（[staff] units）中")
+            )
 
         return names.map({name: one(name) for name in names.unique()})
 

@@ -10,7 +10,6 @@ import re
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -631,9 +630,11 @@ def test_hardship_list_categories_and_cover(lists, bought, base):
 
 
 def test_qingliu_demo_writes_the_rosters_and_the_lists(tmp_path):
-    campaign = SimpleNamespace(
-        base_file=BASE_CSV, window_start=START, staff=SimpleNamespace(units=tuple(UNITS))
-    )
+    from flows.config import load_campaign
+    from flows.settings import get_settings
+
+    campaign = load_campaign("qingliu_2025_puhui", get_settings())
+    assert campaign.staff.units == tuple(UNITS)
     written = DEMOS["qingliu_2025_puhui"].write(campaign, tmp_path, AS_OF)
     assert sorted(written) == sorted(p for p in tmp_path.rglob("*") if p.is_file())
     folders = {}
@@ -643,4 +644,5 @@ def test_qingliu_demo_writes_the_rosters_and_the_lists(tmp_path):
     assert len(folders.pop("单位职工")) == len(UNITS)
     assert len(folders.pop("救助对象")) == 1
     assert 0 < len(folders.pop("职工家属")) < len(UNITS)
+    assert len(folders.pop("考核评分")) == 1  # the assessors' filled form
     assert not folders
