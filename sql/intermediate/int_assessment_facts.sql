@@ -12,7 +12,7 @@ hardship as (
     select * from int_hardship_people where fully_funded
 ),
 list_in_force as (
-    select count(*) > 0 as delivered from hardship_people where campaign = $campaign
+    select count(*) > 0 as delivered from stg_hardship_people
 ),
 hardship_counted as (
     select township, count(*) as people, count(*) filter (where funded) as funded

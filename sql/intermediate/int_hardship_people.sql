@@ -1,7 +1,7 @@
 -- one row per person of the hardship list in force: covered or not, through which channel,
 -- and whether the category is one the government pays for in full
 with listed as (
-    select * from hardship_people where campaign = $campaign
+    select * from stg_hardship_people
 ),
 covered as (
     select * from int_covered_people

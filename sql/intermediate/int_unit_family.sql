@@ -1,6 +1,6 @@
 -- one row per family member a unit's staff declared: covered or not
 with family as (
-    select * from unit_family where campaign = $campaign
+    select * from stg_unit_family
 ),
 covered as (
     select * from int_covered_people

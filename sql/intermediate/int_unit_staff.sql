@@ -1,7 +1,7 @@
 -- one row per staff member of a unit's roster in force: covered or not, and in how many
 -- units' rosters the same person is listed (seconded staff count for every unit)
 with staff as (
-    select * from unit_staff where campaign = $campaign
+    select * from stg_unit_staff
 ),
 covered as (
     select * from int_covered_people

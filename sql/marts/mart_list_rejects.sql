@@ -1,7 +1,7 @@
 -- one row per rejected row and reason of the lists in force (units' staff, families, the
 -- hardship list), in the order the lists are read
 with rejects as (
-    select * from list_rejects where campaign = $campaign
+    select * from stg_list_rejects
 )
 select
     case list_kind
