@@ -468,7 +468,7 @@ class PersonRows:
     commits. The valid rows and rejects come over as Arrow tables, registered in the run's
     connection (incoming_valid, incoming_valid_rows, incoming_reject_rows) until loaded."""
 
-    VIEWS = ("incoming_valid", "incoming_valid_rows", "incoming_reject_rows")
+    VIEWS = ("incoming_valid", "incoming_valid_rows", "incoming_reject_rows", "incoming_years")
 
     def __init__(
         self, con: duckdb.DuckDBPyConnection, extract: Extract, spec: PersonSpec, rules: Rules
@@ -476,6 +476,12 @@ class PersonRows:
         with memory_connection() as scratch:
             checked = check_in_duckdb(scratch, spec, extract.table, rules)
             valid, rejects = checked_tables(scratch)
+            # the years of insurance before this one, of the people loaded (registers)
+            years = scratch.execute(
+                "select v.id_number, h.year, h.scheme from incoming_history h"
+                " join incoming_valid v using (pos)"
+                " where h.scheme in ('居民', '职工') order by h.pos, h.year"
+            ).to_arrow_table()
         self.con = con
         self.warnings: list[str] = []
         self.rows_read = checked.rows_read
@@ -486,7 +492,9 @@ class PersonRows:
         con.register("incoming_valid", valid)
         con.register("incoming_valid_rows", valid.drop_columns(["pos"]))
         con.register("incoming_reject_rows", rejects)
+        con.register("incoming_years", years)
         self.valid, self.rejects = "incoming_valid_rows", "incoming_reject_rows"
+        self.years = "incoming_years" if spec.history else None
 
     def release(self) -> None:
         for view in self.VIEWS:
@@ -560,6 +568,7 @@ def ingest_file(
         window_start=campaign.window_start,
         window_end=campaign.deadline,
         township=township,
+        year=campaign.year,
     )
     if kind.persons is not None:  # checked in DuckDB
         rows = PersonRows(con, extract, kind.persons, rules)
@@ -619,6 +628,7 @@ def ingest_file(
         rows.valid,
         rows.rejects,
         replacing=replacing,
+        years=getattr(rows, "years", None),
     )
     rows.release()
     known[digest] = (

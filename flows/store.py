@@ -201,7 +201,10 @@ def replace_bases(con: duckdb.DuckDBPyConnection, campaign: str, bases: pd.DataF
         con.unregister("incoming_bases")
 
 
-DATA_TABLES = ("enrollments", "basic_village_counts", "basic_persons", "rejects")
+DATA_TABLES = (
+    "enrollments", "basic_village_counts", "basic_persons", "rejects", "person_years",
+    "person_exemptions",
+)  # fmt: skip
 
 
 def same_day_deliveries(
@@ -238,11 +241,14 @@ def load_delivery(
     rows: pd.DataFrame | str,
     rejects: pd.DataFrame | str,
     replacing: list[dict] | None = None,
+    years: str | None = None,
 ) -> list[dict]:
     """Load one delivery, replacing the earlier deliveries ``replacing`` names (file_name,
     sha256); by default every earlier file of the same township and day.
 
-    ``rows`` and ``rejects`` are frames, or relations of the connection (checked in DuckDB).
+    ``rows`` and ``rejects`` are frames, or relations of the connection (checked in DuckDB);
+    ``years``, a relation of a register's earlier years of insurance (id_number, year,
+    scheme) to person_years, and its rows' exemptions go to person_exemptions.
 
     Call it inside `transaction`: the whole run's loads commit together.
     Returns the deliveries it replaced.
@@ -292,6 +298,18 @@ def load_delivery(
             con.execute(
                 f"insert into {target} by name"
                 f" select ? as campaign, ? as file_sha256, * from {source}",
+                [campaign, delivery["file_sha256"]],
+            )
+        if years is not None:
+            con.execute(
+                "insert into person_years by name"
+                " select ? as campaign, ? as file_sha256, * from " + years,
+                [campaign, delivery["file_sha256"]],
+            )
+            con.execute(
+                "insert into person_exemptions by name select ? as campaign,"
+                f" ? as file_sha256, id_number, exemption from {row_source}"
+                " where exemption is not null",
                 [campaign, delivery["file_sha256"]],
             )
     finally:

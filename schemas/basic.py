@@ -193,6 +193,13 @@ def register_model(window_start: date, window_end: date) -> type:
         paid_on_raw: str = pa_ibis.Field(nullable=True)
         paid_last_year: bool = pa_ibis.Field(nullable=True)
         paid_last_year_raw: str = pa_ibis.Field(nullable=True)
+        exemption: str = pa_ibis.Field(nullable=True)
+        exemption_raw: str = pa_ibis.Field(nullable=True)
+
+        @pa_ibis.dataframe_check(error=REASON_EXEMPTION)
+        def exemption_read(cls, data):
+            table = data.table
+            return table.exemption.notnull() | table.exemption_raw.isnull()
 
         @pa_ibis.check("paid_last_year", error=REASON_LAST_YEAR, ignore_na=False)
         def last_year_read(cls, data):
@@ -217,8 +224,24 @@ def register_model(window_start: date, window_end: date) -> type:
 
 REGISTER_COLUMNS = (
     "source_row", "id_number", "id_upgraded", "name", "township", "village", "scheme", "place",
-    "paid_on", "paid_last_year",
+    "paid_on", "paid_last_year", "exemption",
 )  # fmt: skip
+# what a year of a register's history may say: the scheme insured under, or none
+HISTORY_ANSWERS = {
+    **dict.fromkeys(
+        ("居民", "居民医保", "城乡居民", "城乡居民医保", "城乡居民基本医疗保险"), "居民"
+    ),
+    **dict.fromkeys(("职工", "职工医保", "城镇职工", "职工基本医疗保险"), "职工"),
+    **dict.fromkeys(("未参保", "未缴费", "未缴", "否", "无", "断缴", "/", "-", "—"), "未参保"),
+}
+# the groups spared the waiting period (闽政办〔2025〕3号 二(三)), and how registers write them
+EXEMPTIONS = {
+    **dict.fromkeys(("新生儿", "当年出生", "新生儿童"), "新生儿"),
+    **dict.fromkeys(("医疗救助对象", "医疗救助", "救助对象"), "医疗救助对象"),
+    **dict.fromkeys(("退役军人", "当年退役军人", "退出现役军人", "当年退出现役的军人"), "退役军人"),
+    **dict.fromkeys(("否", "无", "/", "-", "—"), ""),
+}
+REASON_EXEMPTION = "特殊群体无法识别（应为 新生儿、医疗救助对象、退役军人，或不填）"
 # what 上年是否缴费 may say
 LAST_YEAR_ANSWERS = {**dict.fromkeys(YES, True), **dict.fromkeys(NO, False)}
 
@@ -226,7 +249,7 @@ REGISTER = PersonSpec(
     sql="register",
     text_columns=(
         "id_number", "name", "township", "village", "scheme", "place", "paid_on",
-        "paid_last_year",
+        "paid_last_year", "exemption",
     ),
     model=register_model,
     reasons=id_reasons,
@@ -234,9 +257,14 @@ REGISTER = PersonSpec(
         "township": "township_raw",
         "paid_on": "paid_on_raw",
         "paid_last_year": "paid_last_year_raw",
+        "exemption": "exemption_raw",
     },
-    frame_check_columns={**ID_CHECKS, REASON_PAID_WITHOUT_PLACE: "place"},
+    frame_check_columns={
+        **ID_CHECKS, REASON_PAID_WITHOUT_PLACE: "place", REASON_EXEMPTION: "exemption",
+    },
     load_columns=REGISTER_COLUMNS,
     duplicate_reason=REASON_DUPLICATE,
     own_township_only=True,
+    lookups={"history_answers": HISTORY_ANSWERS, "exemptions": EXEMPTIONS},
+    history=True,
 )  # fmt: skip

@@ -43,6 +43,22 @@ REGISTER_HEADERS: dict[str, tuple[str, ...]] = {
     "paid_on": ("缴费日期", "参保日期", "缴费时间"),
     "paid_last_year": ("上年是否缴费", "上年缴费", "上年度是否缴费", "上年度缴费"),
 }
+# earlier years' insurance, one column a year (history_2021: 居民 / 职工 / 未参保), as
+# registers from the provincial platform head them: 2021年, 2021年度参保情况, 2021年险种 ...
+HISTORY_YEARS = range(2010, 2041)
+_HISTORY_SUFFIXES = (
+    "", "年", "年度", "年参保情况", "年度参保情况", "年缴费情况", "年度缴费情况", "年参保险种",
+    "年度参保险种", "年险种", "年参保", "年缴费", "年参保状态", "年缴费状态",
+)  # fmt: skip
+REGISTER_HEADERS.update(
+    {
+        f"history_{year}": tuple(f"{year}{suffix}" for suffix in _HISTORY_SUFFIXES)
+        for year in HISTORY_YEARS
+    }
+)
+REGISTER_HEADERS["exemption"] = (
+    "特殊群体", "特殊人群", "免等待期类别", "等待期豁免", "豁免类别", "免等待期人员类别",
+)  # fmt: skip
 REGISTER_REQUIRED = ("id_number", "name", "township", "village", "paid_last_year")
 
 # The campaign's base table: one row per township with its base count. A campaign's own two
@@ -95,6 +111,8 @@ CANONICAL_LABELS = {
     "staff_name": "职工姓名",
     "relation": "与职工关系",
     "category": "救助类别",
+    "exemption": "特殊群体",
+    **{f"history_{year}": f"{year}年参保情况" for year in HISTORY_YEARS},
 }
 
 _SPACES = re.compile(r"\s+")

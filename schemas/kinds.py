@@ -41,6 +41,7 @@ class Rules:
     window_start: date
     window_end: date
     township: str | None  # from the file name, for files without a 乡镇 column
+    year: int | None = None  # the campaign's year: a register's history comes before it
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def check_in_duckdb(
         window_end=rules.window_end,
         township=rules.township,
         answers=basic.LAST_YEAR_ANSWERS,
+        year=rules.year,
     )
 
 

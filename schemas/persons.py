@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -53,6 +53,10 @@ class PersonSpec:
     load_columns: tuple[str, ...]  # what a valid row loads
     duplicate_reason: str
     own_township_only: bool = False  # a township's file holds its own people only
+    # spellings the kind's SQL reads, each as the temp view incoming_<name>(spelling, value)
+    lookups: dict[str, dict[str, str]] = field(default_factory=dict)
+    # earlier years' insurance, one column a year (history_<year>): registers
+    history: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,10 @@ def check_persons(
     window_end: date,
     township: str | None,
     answers: dict[str, bool] | None = None,
+    year: int | None = None,
 ) -> PersonCheck:
-    """Type, validate and split one file's rows; see the module's docstring."""
+    """Type, validate and split one file's rows; see the module's docstring. ``year``: the
+    campaign's year, that a register's history must come before."""
     summary = summary_mask(text)
     rows_summary = int(pc.sum(summary).as_py() or 0)
     data = text.filter(pc.invert(summary))
@@ -94,11 +100,18 @@ def check_persons(
         "incoming_answers",
         pa.table({"answer": list(answers or {}), "paid": list((answers or {}).values())}),
     )
+    lookups = {
+        f"incoming_{name}": pa.table({"spelling": list(table), "value": list(table.values())})
+        for name, table in spec.lookups.items()
+    }
+    for view, table in lookups.items():
+        con.register(view, table)
     try:
         for name in ("persons", spec.sql):
             con.execute((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+        _type_history(con, data if spec.history else None, year)
     finally:
-        for view in ("incoming_text", "incoming_aliases", "incoming_answers"):
+        for view in ("incoming_text", "incoming_aliases", "incoming_answers", *lookups):
             con.unregister(view)
     if data.num_rows:  # (pandera's Ibis backend takes an empty column for a null one)
         model = spec.model(window_start, window_end)
@@ -107,6 +120,10 @@ def check_persons(
     else:
         failures = pd.DataFrame({"column": [], "check": [], "pos": []})
     _reject_failures(con, failures, spec.reasons(townships), spec)
+    con.execute(
+        "insert into incoming_rejects select pos, year || '年参保情况', raw, reason"
+        " from incoming_history where reason is not null"
+    )
     _reject_repeats(con, spec.duplicate_reason, within_sheet=True)
     _mask_runs_of_digits(con)
     if spec.own_township_only and township is not None:
@@ -128,6 +145,37 @@ def check_persons(
     (rejected,) = con.execute("select count(distinct pos) from incoming_rejects").fetchone()
     rows_read = data.num_rows
     return PersonCheck(rows_read, rows_summary, rows_read - int(rejected), int(rejected))
+
+
+def _type_history(con: duckdb.DuckDBPyConnection, data: pa.Table | None, year: int | None):
+    """incoming_history (pos, year, scheme, raw, reason): a register's earlier years, one row
+    per person and year written (sql/ingest/history.sql); ``reason`` says why a value cannot
+    be taken (unknown, both schemes in one year, a year not before the campaign's)."""
+    con.execute(
+        "create or replace temp table incoming_history"
+        " (pos bigint, year integer, scheme varchar, raw varchar, reason varchar)"
+    )
+    columns = [
+        c for c in (data.column_names if data is not None else ()) if c.startswith("history_")
+    ]
+    if not columns:
+        return
+    long = pa.concat_tables(
+        pa.table(
+            {
+                "pos": data["pos"],
+                "year": pa.array(np.full(data.num_rows, int(column.removeprefix("history_")))),
+                "raw": data[column],
+            }
+        )
+        for column in columns
+    )
+    con.register("incoming_history_text", long)
+    try:
+        sql = (SQL_DIR / "history.sql").read_text(encoding="utf-8")
+        con.execute(sql, {"year": year if year is not None else 9999})
+    finally:
+        con.unregister("incoming_history_text")
 
 
 def failed_checks(model: type, table: ibis.Table) -> pd.DataFrame:

@@ -183,6 +183,11 @@ def write_messy_files(raw_roster: Path, raw_register: Path) -> None:
     )
 
 
+# columns loaded rows gained after tests/data/reject_contract.csv was recorded (a register's
+# exemption, 特殊群体): the messy files have none, and the recorded digests leave them out
+ADDED_AFTER_CONTRACT = ("exemption",)
+
+
 def ingest_outcome(con, campaign, paths: list[Path], archive: Path) -> pd.DataFrame:
     """Every delivery's counts, every reject and every loaded row of ``paths``, as text."""
     from flows.ingest import ingest_file
@@ -192,7 +197,7 @@ def ingest_outcome(con, campaign, paths: list[Path], archive: Path) -> pd.DataFr
         ingest_file(con, campaign, path, archive, {}, today=date(2025, 1, 1))
     table = KINDS[campaign.input_kind].table
     columns = [c for (c,) in con.execute(f"select column_name from (describe {table})").fetchall()]
-    shown = [c for c in columns if c not in ("campaign", "file_sha256")]
+    shown = [c for c in columns if c not in ("campaign", "file_sha256", *ADDED_AFTER_CONTRACT)]
     loaded = " || '|' || ".join(f"coalesce(cast(t.{c} as varchar), '∅')" for c in shown)
     query = f"""
         select d.file_name, 'delivery' as what, '' as sheet, 0 as source_row,

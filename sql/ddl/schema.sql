@@ -166,3 +166,24 @@ create table if not exists list_rejects (
     value        varchar,
     reason       varchar not null
 );
+
+-- added with Fujian's long-term mechanism (闽政办〔2025〕3号): a register's earlier years of
+-- insurance, one row per person and year insured (a year absent: not insured that year), and
+-- the groups spared the waiting period
+alter table basic_persons add column if not exists exemption varchar;
+
+create table if not exists person_years (
+    campaign     varchar not null,
+    file_sha256  varchar not null,
+    id_number    varchar not null,
+    year         integer not null,
+    scheme       varchar not null,      -- 居民 | 职工
+    claimed      boolean                -- a claim on the fund that year; null: not delivered
+);
+
+create table if not exists person_exemptions (
+    campaign     varchar not null,
+    file_sha256  varchar not null,
+    id_number    varchar not null,
+    exemption    varchar not null       -- 新生儿 | 医疗救助对象 | 退役军人
+);

@@ -1,0 +1,84 @@
+"""A register's earlier years of insurance and its exemptions: read, checked, loaded."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from flows import store
+from flows.config import load_campaign
+from flows.ingest import ingest_file
+from schemas.identity import with_check_char
+
+IDS = with_check_char(
+    pd.Series([f"3505251980010100{k}" for k in range(1, 8)], dtype="string")
+).tolist()
+
+
+def register(path, rows: list[list[str]], history_headers: list[str]) -> None:
+    header = ["身份证号", "姓名", "乡镇", "村(居)", "参保地", "缴费日期", "上年是否缴费"]
+    lines = [",".join([*header, *history_headers, "特殊群体"])]
+    lines += [",".join(row) for row in rows]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_history_columns_become_years_of_insurance_and_bad_ones_rejects(home, tmp_path):
+    campaign = load_campaign("yongchun_2023_basic_register", home)
+    township = campaign.township_names[0]
+    path = tmp_path / f"{township}_2023-06-03_花名册.csv"
+    base = [township, "东关村"]
+    register(
+        path,
+        [
+            [IDS[0], "甲", *base, "本地", "2023-01-05", "是", "居民医保", "职工", "居民", ""],
+            [IDS[1], "乙", *base, "", "", "否", "未参保", "", "居民", "新生儿"],
+            [IDS[2], "丙", *base, "", "", "是", "居民、职工", "居民", "居民", ""],
+            [IDS[3], "丁", *base, "", "", "是", "居民", "医保", "居民", ""],
+            [IDS[4], "戊", *base, "", "", "否", "", "", "", "五保户"],
+        ],
+        ["2020年", "2021年度参保情况", "2022年险种"],
+    )
+    with store.connect(home, ":memory:") as con:
+        result = ingest_file(con, campaign, path, home.archive_dir, {}, date(2023, 6, 3))
+        years = con.execute(
+            "select id_number, year, scheme from person_years order by id_number, year"
+        ).fetchall()
+        exempt = con.execute("select id_number, exemption from person_exemptions").fetchall()
+        rejects = con.execute(
+            "select source_row, column_name, value, reason from rejects order by source_row"
+        ).fetchall()
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 2, 3)
+    assert years == [
+        (IDS[0], 2020, "居民"), (IDS[0], 2021, "职工"), (IDS[0], 2022, "居民"),
+        (IDS[1], 2022, "居民"),
+    ]  # fmt: skip
+    assert exempt == [(IDS[1], "新生儿")]
+    assert rejects == [
+        (4, "2020年参保情况", "居民、职工",
+         "同一年度既有职工医保又有居民医保参保记录，请核实该年度实际参保险种"),
+        (5, "2021年参保情况", "医保", "2021年参保情况无法识别（应为 居民、职工 或 未参保）"),
+        (6, "exemption", "五保户", "特殊群体无法识别（应为 新生儿、医疗救助对象、退役军人，或不填）"),
+    ]  # fmt: skip
+
+
+def test_a_history_year_not_before_the_campaign_is_rejected_not_guessed(home, tmp_path):
+    campaign = load_campaign("yongchun_2023_basic_register", home)
+    township = campaign.township_names[0]
+    path = tmp_path / f"{township}_2023-06-03_花名册.csv"
+    base = [township, "东关村"]
+    register(
+        path,
+        [
+            [IDS[0], "甲", *base, "", "", "是", "居民", "居民", ""],
+            [IDS[1], "乙", *base, "", "", "是", "居民", "", ""],
+        ],
+        ["2022年", "2024年"],
+    )
+    with store.connect(home, ":memory:") as con:
+        result = ingest_file(con, campaign, path, home.archive_dir, {}, date(2023, 6, 3))
+        reasons = con.execute("select source_row, reason from rejects").fetchall()
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert reasons == [
+        (2, "2024年不早于本活动年度（2023年），不应列在历年参保情况中；请核对表头年份")
+    ]
