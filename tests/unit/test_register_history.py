@@ -9,6 +9,7 @@ import pandas as pd
 from flows import store
 from flows.config import load_campaign
 from flows.ingest import ingest_file
+from schemas import basic
 from schemas.identity import with_check_char
 
 IDS = with_check_char(
@@ -58,7 +59,7 @@ def test_history_columns_become_years_of_insurance_and_bad_ones_rejects(home, tm
         (4, "2020年参保情况", "居民、职工",
          "同一年度既有职工医保又有居民医保参保记录，请核实该年度实际参保险种"),
         (5, "2021年参保情况", "医保", "2021年参保情况无法识别（应为 居民、职工 或 未参保）"),
-        (6, "exemption", "五保户", "特殊群体无法识别（应为 新生儿、医疗救助对象、退役军人，或不填）"),
+        (6, "exemption", "五保户", basic.REASON_EXEMPTION),
     ]  # fmt: skip
 
 
