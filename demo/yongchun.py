@@ -521,6 +521,43 @@ def _register(plan: pd.DataFrame, as_of: date, seed: int) -> pd.DataFrame:
     )
 
 
+# a register's history (history_years > 0): how likely a person insured one year was
+# insured the year before, and one not insured; the share of employees' years under 职工
+KEEP_INSURED, BACK_INSURED, EMPLOYEE_YEARS = 0.93, 0.45, 0.6
+# people spared the waiting period, besides the newborns of the year (age 0)
+ASSISTANCE_SHARE, VETERAN_SHARE = 0.012, 0.001
+HISTORY_CONTRADICTIONS = 3  # rows with both schemes in one year: rejected, not guessed
+
+
+def _with_history(persons: pd.DataFrame, as_of: date, years: int, seed: int) -> pd.DataFrame:
+    """``years`` earlier years of insurance per person (2021年参保情况 ...: 居民 / 职工 /
+    未参保), consistent with 上年是否缴费 and the birth date, and 特殊群体; drawn from a stream
+    of its own, so the columns before them are those of a register without history."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 41]))
+    campaign_year = campaign_start(as_of).year + 1
+    n = len(persons)
+    born = persons["身份证号"].str.slice(6, 10).astype(int).to_numpy()
+    employee = (persons["险种"] == SCHEMES[0]).to_numpy() | (rng.random(n) < 0.05)
+    insured = (persons["上年是否缴费"] == "是").to_numpy()
+    columns = {}
+    for year in range(campaign_year - 1, campaign_year - 1 - years, -1):
+        if year < campaign_year - 1:  # the year before: a Markov step back in time
+            stay = rng.random(n) < np.where(insured, KEEP_INSURED, BACK_INSURED)
+            insured = stay & (born <= year)
+        as_employee = employee & (rng.random(n) < EMPLOYEE_YEARS) & (year - born >= 18)
+        text = np.where(insured, np.where(as_employee, "职工", "居民"), "未参保").astype(object)
+        text[born > year] = ""  # not born yet: nothing to say
+        columns[f"{year}年参保情况"] = text
+    history = pd.DataFrame(dict(sorted(columns.items())), index=persons.index)
+    bad = rng.choice(n, size=HISTORY_CONTRADICTIONS, replace=False)
+    history.iloc[bad, 0] = "居民、职工"
+    exemption = np.full(n, "", dtype=object)
+    exemption[rng.random(n) < ASSISTANCE_SHARE] = "医疗救助对象"
+    exemption[rng.random(n) < VETERAN_SHARE] = "退役军人"
+    exemption[born >= campaign_year - 1] = "新生儿"
+    return pd.concat([persons, history], axis=1).assign(特殊群体=exemption)
+
+
 def write_person_register(
     raw_dir: Path,
     reference_csv: Path,
@@ -529,12 +566,16 @@ def write_person_register(
     seed: int = DEFAULT_SEED,
     scale: float = 1.0,
     townships_csv: Path | None = None,
+    history_years: int = 0,
 ) -> list[Path]:
-    """Write the person register, one UTF-8 CSV per township; return the paths, sorted."""
+    """Write the person register, one UTF-8 CSV per township; return the paths, sorted.
+    ``history_years``: earlier years of insurance, a column each, and 特殊群体."""
     raw_dir = Path(raw_dir)
     raw_dir.mkdir(parents=True, exist_ok=True)
     plan = village_plan(reference_csv, seed=seed, scale=scale, townships_csv=townships_csv)
     persons = _register(plan, as_of, seed)
+    if history_years:
+        persons = _with_history(persons, as_of, history_years, seed)
     township = persons["乡镇"].to_numpy()
     written = []
     bounds = np.flatnonzero(np.r_[True, township[1:] != township[:-1], True])
