@@ -212,6 +212,8 @@ def followup_lists(followup: pd.DataFrame, names: str = "surname") -> dict[str, 
             "last_year": followup["last_year"],
         }
     )
+    if "phrase" in followup:  # each person's own numbers (Fujian's mechanism)
+        masked["phrase"] = followup["phrase"]
     return {
         township: people.drop(columns="township").reset_index(drop=True)
         for township, people in masked.groupby("township", sort=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pandas as pd
+from markupsafe import Markup, escape
 
 from flows.config import Campaign
 from flows.render.context import common_context
@@ -19,7 +20,9 @@ from flows.render.filters import format_date_short
 FOLLOWUP_ROWS_FIRST_PAGE = 31  # under the village heading
 FOLLOWUP_ROWS_PER_PAGE = 33
 FOLLOWUP_NAME_MAX = 4  # characters that fit one tab column; longer masked names are cut
-
+# a person's own numbers (Fujian's mechanism, flows/continuity.py) on the lines under them,
+# in a smaller face (span.phrase, 0.8em): this many characters a line across the text cell
+PHRASE_LINE_CHARS = 35
 
 def followup_line(number: int, person: dict) -> str:
     """One person as tab-separated fields: 序号, 姓名, 身份证号, 状态, 上年缴费情况."""
@@ -30,20 +33,46 @@ def followup_line(number: int, person: dict) -> str:
     return "\t".join(str(field).replace("\t", " ") for field in fields)
 
 
+def phrase_lines(phrase: object) -> list[str]:
+    """A person's phrase cut into lines of the text cell, at punctuation where it can."""
+    text = "" if phrase is None or pd.isna(phrase) else str(phrase).strip()
+    lines = []
+    while text:
+        if len(text) <= PHRASE_LINE_CHARS:
+            lines.append(text)
+            break
+        cut = max(text.rfind(mark, 0, PHRASE_LINE_CHARS) for mark in "，；。")
+        cut = cut + 1 if cut > PHRASE_LINE_CHARS // 2 else PHRASE_LINE_CHARS
+        lines.append(text[:cut])
+        text = text[cut:]
+    return lines
+
+
 def followup_pages(members: pd.DataFrame) -> list[dict]:
-    """One village's people cut into pages, each page's lines as one newline-joined text."""
-    people = members[["name_masked", "id_masked", "status", "last_year"]].to_dict("records")
-    pages = []
-    start = 0
-    while start < len(people):
-        size = FOLLOWUP_ROWS_PER_PAGE if pages else FOLLOWUP_ROWS_FIRST_PAGE
-        chunk = people[start : start + size]
-        text = "\n".join(
-            followup_line(start + offset + 1, person) for offset, person in enumerate(chunk)
-        )
-        pages.append({"first": not pages, "text": text})
-        start += size
+    """One village's people cut into pages, each page's lines as one newline-joined text;
+    where people carry a ``phrase``, its lines follow their own (a person stays on one page)."""
+    columns = ["name_masked", "id_masked", "status", "last_year"]
+    with_phrases = "phrase" in members
+    people = members[columns + (["phrase"] if with_phrases else [])].to_dict("records")
+    pages: list[dict] = []
+    lines: list[str] = []
+    room = FOLLOWUP_ROWS_FIRST_PAGE
+    for number, person in enumerate(people, start=1):
+        extra = phrase_lines(person.get("phrase")) if with_phrases else []
+        if lines and len(lines) + 1 + len(extra) > room:
+            pages.append(_page(lines, first=not pages, markup=with_phrases))
+            lines, room = [], FOLLOWUP_ROWS_PER_PAGE
+        line = followup_line(number, person)
+        lines.append(str(escape(line)) if with_phrases else line)
+        lines += [f'<span class="phrase">{escape(text)}</span>' for text in extra]
+    if lines:
+        pages.append(_page(lines, first=not pages, markup=with_phrases))
     return pages
+
+
+def _page(lines: list[str], *, first: bool, markup: bool) -> dict:
+    text = "\n".join(lines)
+    return {"first": first, "text": Markup(text) if markup else text}
 
 
 def followup_context(
@@ -69,6 +98,7 @@ def followup_context(
         title=title,
         township=township,
         groups=groups,
+        phrases="phrase" in people,
         total={
             "unenrolled": sum(group["unenrolled"] for group in groups),
             "lapsed": sum(group["lapsed"] for group in groups),
