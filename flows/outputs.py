@@ -237,6 +237,7 @@ FOLLOWUP_HEADERS = {
     "name_masked": "姓名",
     "status": "状态",
     "last_year": "上年缴费情况",
+    "phrase": "参保提示（本人连续参保与待遇等待期）",
 }
 
 
