@@ -98,12 +98,31 @@ def hardship_context(campaign: Campaign, results: Results) -> dict | None:
     }
 
 
+def continuity_context(results: Results) -> dict | None:
+    """Fujian's mechanism per township: of the people not yet insured, who would wait if
+    they paid now or in the extension, and whose continuity reward is at risk."""
+    townships = results.marts.get("mart_continuity_townships")
+    if townships is None or townships.empty:
+        return None
+    numbers = [
+        "not_insured", "waiting_if_paid_now", "waiting_in_extension", "rewards_at_risk",
+        "rewards_at_risk_yuan",
+    ]  # fmt: skip
+    total = {n: int(townships[n].sum()) for n in numbers}
+    most = townships[townships["waiting_if_paid_now"] > 0].sort_values(
+        ["waiting_if_paid_now", "position"], ascending=[False, True]
+    )
+    return {"rows": _records(townships), "total": total, "most_waiting": _records(most.head(3))}
+
+
 def lists_context(campaign: Campaign, results: Results) -> dict:
-    """The three, under the names the templates test for (None when the run has none)."""
+    """What the run has beyond the ranking, under the names the templates test for (None
+    when the run has none): units, channels, the hardship list, Fujian's mechanism."""
     return {
         "units": units_context(campaign, results),
         "channels": channels_context(results),
         "hardship": hardship_context(campaign, results),
+        "continuity": continuity_context(results),
     }
 
 
