@@ -201,7 +201,14 @@ def replace_bases(con: duckdb.DuckDBPyConnection, campaign: str, bases: pd.DataF
         con.unregister("incoming_bases")
 
 
-DATA_TABLES = ("enrollments", "basic_village_counts", "basic_persons", "rejects")
+DATA_TABLES = (
+    "enrollments",
+    "basic_village_counts",
+    "basic_persons",
+    "person_years",
+    "person_exemptions",
+    "rejects",
+)
 
 
 def same_day_deliveries(

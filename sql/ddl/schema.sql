@@ -166,3 +166,24 @@ create table if not exists list_rejects (
     value        varchar,
     reason       varchar not null
 );
+
+-- Fujian's long-term mechanism (参保长效机制): what a register delivery (its file_sha256) says
+-- of each person beyond this year. person_years: one row per year before the campaign year
+-- in which the person was insured (a year without a row: not insured that year), its scheme
+-- and whether they claimed on the fund; person_exemptions: the special groups a person
+-- belongs to this year, who have no waiting period (新生儿, 医疗救助对象, 当年退出现役的军人)
+create table if not exists person_years (
+    campaign     varchar not null,
+    file_sha256  varchar not null,
+    id_number    varchar not null,
+    year         integer not null,
+    scheme       varchar not null,      -- 居民 | 职工
+    claimed      boolean               -- null: not known
+);
+
+create table if not exists person_exemptions (
+    campaign     varchar not null,
+    file_sha256  varchar not null,
+    id_number    varchar not null,
+    exemption    varchar not null
+);
