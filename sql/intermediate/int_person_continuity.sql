@@ -63,8 +63,9 @@ streaks as (
         p.id_number,
         coalesce(max(p.position) filter (where p.streak_last_year = $campaign_year - 1), 0)
             as consecutive_years,
-        coalesce(bool_or(p.streak_bridged) filter (where p.streak_last_year = $campaign_year - 1),
-                 false) as bridged_by_employee,
+        coalesce(
+            bool_or(p.streak_bridged) filter (where p.streak_last_year = $campaign_year - 1), false
+        ) as bridged_by_employee,
         -- every resident year past the first reward_after_years of a streak, from start_year,
         -- raised the cap; a break restarts the count, what was earned is kept
         count(*) filter (
@@ -131,7 +132,7 @@ standing as (
             when $as_of <= r.extension_closes_on then 'extension'
             else 'late'
         end as period_now,
-        r as rules
+        r as rules  -- the rules as one value, for waiting_months()
     from persons as p
     cross join rules as r
     left join streaks as s using (id_number)
