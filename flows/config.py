@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +31,11 @@ ASSESSMENT_PARTS = ("base", "bonus", "deduction")  # 基础分 | 加分 | 扣分
 ASSESSMENT_SOURCES = ("entered", "completion", "rate_above", "hardship_funded", "family_rate")
 ASSESSED = ("乡镇", "单位")  # who an item applies to: the ranking's rows, the staff units
 COMPLETION_RULES = ("proportional", "steps")
+# [continuity], Fujian's long-term mechanism (闽政办〔2025〕3号): how “每多断保1年” is read
+# (ContinuityRules), and which year's 个人缴费标准 prices a year paid back
+BREAK_COUNTING = ("beyond_first", "every_year")
+REPAIR_PRICES = ("repair_year", "missed_year")
+EXEMPT_GROUPS = ("新生儿", "医疗救助对象", "当年退出现役的军人")
 # 缴费渠道 when the campaign file names none: the channels of the county plans (domain brief)
 DEFAULT_CHANNELS = {
     "个人缴费": ("个人", "个人自缴", "自费", "自缴"),
@@ -129,6 +134,63 @@ class Rubric:
 
 
 @dataclass(frozen=True)
+class ContinuityRules:
+    """[continuity]: Fujian's long-term mechanism (闽政办〔2025〕3号 一(一), 二(一)-(四)) as
+    numbers: the central window (集中参保期) and its extension (延长缴费期), the rewards for
+    continuity (连续参保激励) and for years without a claim (零报销激励), and the waiting
+    period (待遇等待期) after a break, with its repair by paying years back.
+
+    “每多断保1年，…增加变动待遇等待期1个月” is read by ``break_counting``:
+
+    - ``beyond_first`` (the default): 多 as “more than the first”: one missed year brings the
+      fixed period only; each missed year beyond the first adds ``variable_months`` (a break
+      of 3 years: 3 + 2 = 5 months);
+    - ``every_year``: every missed year adds them, the first included (3 years: 3 + 3 = 6).
+
+    Years count from ``history_from`` (by default the mechanism's own first year, “自2025年
+    起”): years before it are neither consecutive years nor years of break."""
+
+    start_year: int  # 自2025年起
+    history_from: int  # the first year whose cover, or its lack, counts
+    window_opens: tuple[int, int]  # 集中参保期 (month, day), in the year before the cover
+    window_closes: tuple[int, int]
+    extension_until_month: int  # 延长缴费期: 1 Jan to the end of this month; 0 = none
+    extension_keeps_variable: bool  # the extension waives the fixed period, not the variable
+    fixed_months: int  # 固定待遇等待期
+    variable_months: int  # 变动待遇等待期 per counted year of break
+    break_counting: str  # beyond_first | every_year
+    repair_months: int  # months of the variable part removed per year paid back
+    floor_after_years: int  # 连续断缴4年及以上…
+    floor_months: int  # …fixed + variable not below this, repaired or not
+    repair_price: str  # repair_year: that year's 个人缴费标准; missed_year: each missed year's
+    reward_after_years: int  # 连续参加居民医保满4年…之后每连续参保1年
+    continuity_reward: Decimal  # yuan per further consecutive year
+    zero_claim_reward: Decimal  # yuan per year without a claim on the fund
+    original_cap: Decimal  # 所在统筹区大病保险原封顶线 (yuan)
+    ceiling_rate: Decimal  # both rewards together at most this share of the original cap
+    exempt: tuple[str, ...]  # groups without a waiting period (新生儿, 医疗救助对象, …)
+    employee_years_bridge: bool  # 职工医保 years keep a resident streak unbroken…
+    employee_years_count: bool  # …and do not add to it unless this is set
+    contributions: dict[int, Decimal]  # 个人缴费标准 by year (yuan)
+
+    @property
+    def ceiling(self) -> Decimal:
+        """The most both rewards may add together (yuan): 300000 × 20% = 60000."""
+        return self.original_cap * self.ceiling_rate
+
+    def calendar(self, year: int) -> tuple[date, date, date | None]:
+        """The central window for cover in ``year`` (its first and last day, in the year
+        before) and the last day of the extension (None without one)."""
+        opens = date(year - 1, *self.window_opens)
+        closes = date(year - 1, *self.window_closes)
+        if not self.extension_until_month:
+            return opens, closes, None
+        month_after = date(year + self.extension_until_month // 12,
+                           self.extension_until_month % 12 + 1, 1)  # fmt: skip
+        return opens, closes, month_after - timedelta(days=1)
+
+
+@dataclass(frozen=True)
 class Office:
     issuing_office: str
     doc_number_prefix: str
@@ -179,6 +241,7 @@ class Campaign:
     fully_funded: tuple[str, ...] = ()  # categories the government pays for in full
     funded_channel: str = "政府资助"  # the channel that pays for them
     assessment: Rubric | None = None  # [assessment]: the 考核 scorecard
+    continuity: ContinuityRules | None = None  # [continuity]: Fujian's long-term mechanism
 
     @property
     def spec(self) -> CampaignKind:
@@ -236,8 +299,9 @@ def check_campaign_name(name: str) -> str:
 class Key:
     """One key of a section. ``kind``: text, code (a 6-digit division code), codes, texts
     (lists), int (from ``minimum``), date (a TOML date, not a string, not a date-time),
-    choice (one of ``choices``), rate, file (exists and readable), cron, timezone, mapping
-    (name → list of texts), or tables (a list of tables, their keys in ``items``)."""
+    choice (one of ``choices``), rate, number, steps, file (exists and readable), cron,
+    timezone, mapping (name → list of texts), yearly (year → amount), monthday ("09-01"),
+    bool, or tables (a list of tables, their keys in ``items``)."""
 
     label: str  # the key's name in Chinese, for messages
     kind: str
@@ -357,6 +421,37 @@ SCHEMA: dict[str, Section] = {
             "threshold": Key("达标参保率", "number"),
         }),
     }),
+    # Fujian's long-term mechanism (闽政办〔2025〕3号); absent: nothing of it is computed
+    "continuity": Section("参保长效机制", keys={
+        "start_year": Key("机制起始年度", "int", default=2025, minimum=2000),
+        "history_from": Key("参保年限起算年度", "int", minimum=2000),  # default: start_year
+        "window_opens": Key("集中参保期开始（月-日）", "monthday", default=(9, 1)),
+        "window_closes": Key("集中参保期结束（月-日）", "monthday", default=(12, 31)),
+        "extension_until_month": Key("延长缴费期截止月份", "int", default=2, minimum=0),
+        "extension_keeps_variable": Key("延长缴费期仍计变动待遇等待期", "bool", default=True),
+        "fixed_waiting_months": Key("固定待遇等待期（月）", "int", default=3, minimum=0),
+        "variable_months_per_year": Key("每多断保1年增加的变动待遇等待期（月）", "int",
+                                        default=1, minimum=0),
+        "break_counting": Key("断保年数计算方式", "choice", default="beyond_first",
+                              choices=BREAK_COUNTING),
+        "repair_months_per_year": Key("每补缴1年减少的变动待遇等待期（月）", "int", default=1,
+                                      minimum=0),
+        "floor_after_break_years": Key("适用最低待遇等待期的连续断缴年数", "int", default=4,
+                                       minimum=1),
+        "floor_months": Key("修复后最低待遇等待期（月）", "int", default=6, minimum=0),
+        "repair_price": Key("补缴修复的缴费标准", "choice", default="repair_year",
+                            choices=REPAIR_PRICES),
+        "reward_after_years": Key("连续参保激励起始年数", "int", default=4, minimum=0),
+        "continuity_reward": Key("每年连续参保激励金额（元）", "number", default=Decimal(3000)),
+        "zero_claim_reward": Key("每年零报销激励金额（元）", "number", default=Decimal(3000)),
+        "original_cap": Key("大病保险原封顶线（元）", "number", required=True),
+        "ceiling_rate": Key("激励累计上限占原封顶线的比例", "rate", default="0.20"),
+        "exempt": Key("不设待遇等待期的特殊群体", "texts", default=EXEMPT_GROUPS),
+        "employee_years_bridge": Key("职工医保年度认定为连续参保", "bool", default=True),
+        "employee_years_count": Key("职工医保年限计入居民医保连续参保年限", "bool",
+                                    default=False),
+        "contributions": Key("居民医保个人缴费标准（年度 = 元）", "yearly", default={}),
+    }),
 }  # fmt: skip
 
 
@@ -455,6 +550,27 @@ def _check_value(key: Key, value: object, settings: Settings) -> tuple[object, s
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             return None, f'不是已知的时区（如 "Asia/Shanghai"）{now}'
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            return None, f"应为 true 或 false（不加引号）{now}"
+    elif kind == "monthday":
+        month_day = _month_day(value) if isinstance(value, str) else None
+        if month_day is None:
+            return None, f'应为“月-日”，如 "09-01"{now}'
+        return month_day, None
+    elif kind == "yearly":
+        if not isinstance(value, dict):
+            return None, f"应为一节（表），每行“年度 = 金额”，如 2026 = 400{now}"
+        amounts = {}
+        for year, amount in value.items():
+            number = _decimal(amount)
+            if not re.fullmatch(r"\d{4}", year) or number is None or number < 0:
+                return None, (
+                    f"中 {one_line(year)} = {_shown(amount)} 无效：应为“年度 = 金额（元）”，"
+                    "如 2026 = 400"
+                )
+            amounts[int(year)] = number
+        return amounts, None
     elif kind == "mapping":
         if not isinstance(value, dict):
             return None, f"应为一节（表）{now}"
@@ -463,6 +579,19 @@ def _check_value(key: Key, value: object, settings: Settings) -> tuple[object, s
             return None, f'中 {wrong[0]} 的值应为列表，如 ["..."]'
         return {k: tuple(str(x) for x in v) for k, v in value.items()}, None
     return value, None
+
+
+def _month_day(text: str) -> tuple[int, int] | None:
+    """ "09-01" -> (9, 1); None unless a day of every year (02-29 is not)."""
+    match = re.fullmatch(r"\s*(\d{1,2})-(\d{1,2})\s*", text)
+    if not match:
+        return None
+    month, day = int(match[1]), int(match[2])
+    try:
+        date(2001, month, day)
+    except ValueError:
+        return None
+    return month, day
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -532,8 +661,11 @@ def check_schema(
             # unknown: nothing more to say of it
             values[name] = [] if section.many else dict.fromkeys(section.keys)
             continue
+        if given is None and not section.many:  # an optional section left out: its defaults
+            values[name] = {key_name: key.default for key_name, key in section.keys.items()}
+            continue
         if given is None:
-            given = [] if section.many else {}
+            given = []
         if section.many:
             if not (isinstance(given, list) and all(isinstance(i, dict) for i in given)):
                 problems.append(f"{where}（{section.label}）应写成 {where} 表，每项一节")
@@ -768,6 +900,96 @@ def _rubric(values: dict, given: set, problems: list[str]) -> Rubric | None:
     return Rubric(section["title"] or "", tuple(items))
 
 
+def _continuity(
+    values: dict, given: set, input_kind: str, problems: list[str]
+) -> ContinuityRules | None:
+    """[continuity] when the file has it: the rules that tie its keys together, and to the
+    campaign (a person register to compute from, a year the mechanism is in force)."""
+    if "continuity" not in given:
+        return None
+    rules, year = values["continuity"], values["campaign"]["year"]
+    where = "[continuity]（参保长效机制）"
+    count = len(problems)
+    if input_kind != "register":
+        problems.append(
+            f"{where}按人计算连续参保年数和待遇等待期，需要户籍人员参保名册："
+            '[campaign] kind = "basic" 且 [input] kind = "register"'
+        )
+    start = rules["start_year"]
+    history_from = rules["history_from"] if rules["history_from"] is not None else start
+    if start is not None and year is not None and year < start:
+        problems.append(
+            f"活动年度 {year} 早于长效机制起始年度 start_year = {start}，{where}不起作用："
+            "请核对年度，或删除该节"
+        )
+    if start is not None and history_from is not None and history_from > start:
+        problems.append(
+            f"{where} history_from（参保年限起算年度）= {history_from} 不应晚于 "
+            f"start_year（机制起始年度）= {start}"
+        )
+    opens, closes = rules["window_opens"], rules["window_closes"]
+    if opens is not None and closes is not None and opens >= closes:
+        problems.append(
+            f"{where}集中参保期开始 window_opens 应早于结束 window_closes"
+            '（同一年内，如 "09-01" 至 "12-31"）'
+        )
+    month = rules["extension_until_month"]
+    if month is not None and month > 12:
+        problems.append(
+            f"{where} extension_until_month（延长缴费期截止月份）应为 0 到 12，"
+            f"0 表示不设延长缴费期，现为 {month}"
+        )
+    rate = rules["ceiling_rate"]
+    if rate is not None:
+        rate = _rate_of(rate, f"{where} ceiling_rate（激励累计上限占原封顶线的比例）", problems)
+    exempt = tuple(group.strip() for group in rules["exempt"] or ())
+    if "" in exempt:
+        problems.append(f"{where} exempt（不设待遇等待期的特殊群体）中不能有空白项")
+    for group in dict.fromkeys(g for g in exempt if exempt.count(g) > 1):
+        problems.append(f"{where} exempt 中的“{group}”重复")
+    contributions = rules["contributions"]
+    if contributions is not None and year is not None and history_from is not None:
+        # what a year paid back costs: this campaign year's standard, or each missed year's
+        needed = (
+            [year]
+            if rules["repair_price"] == "repair_year"
+            else list(range(max(history_from, year - 3), year))
+        )
+        missing = [str(y) for y in needed if y not in contributions]
+        if missing:
+            problems.append(
+                f"[continuity.contributions]（居民医保个人缴费标准）缺少 {'、'.join(missing)} "
+                f"年度：补缴修复待遇等待期按此计费，如 {missing[0]} = 400"
+            )
+    wrong = any(value is None for key, value in rules.items() if key != "history_from")
+    if wrong or len(problems) > count:
+        return None  # already said why
+    return ContinuityRules(
+        start_year=start,
+        history_from=history_from,
+        window_opens=opens,
+        window_closes=closes,
+        extension_until_month=month,
+        extension_keeps_variable=rules["extension_keeps_variable"],
+        fixed_months=rules["fixed_waiting_months"],
+        variable_months=rules["variable_months_per_year"],
+        break_counting=rules["break_counting"],
+        repair_months=rules["repair_months_per_year"],
+        floor_after_years=rules["floor_after_break_years"],
+        floor_months=rules["floor_months"],
+        repair_price=rules["repair_price"],
+        reward_after_years=rules["reward_after_years"],
+        continuity_reward=rules["continuity_reward"],
+        zero_claim_reward=rules["zero_claim_reward"],
+        original_cap=rules["original_cap"],
+        ceiling_rate=rate,
+        exempt=tuple(dict.fromkeys(exempt)),
+        employee_years_bridge=rules["employee_years_bridge"],
+        employee_years_count=rules["employee_years_count"],
+        contributions=dict(sorted(contributions.items())),
+    )
+
+
 def _build(
     name: str, path: Path, values: dict, settings: Settings, problems: list[str], given: set
 ) -> Campaign | None:
@@ -827,6 +1049,7 @@ def _build(
         )
     staff = _staff(values, given, problems)
     rubric = _rubric(values, given, problems)
+    continuity = _continuity(values, given, input_kind, problems)
     if problems:
         return None
     return Campaign(
@@ -874,4 +1097,5 @@ def _build(
         fully_funded=tuple(fully_funded),
         funded_channel=funded_channel,
         assessment=rubric,
+        continuity=continuity,
     )

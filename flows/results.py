@@ -16,6 +16,7 @@ import pandas as pd
 from flows import store
 from flows.assessment import register_rubric
 from flows.config import Campaign, TargetLevel
+from flows.continuity import continuity_marts, continuity_tables
 from flows.masking import (
     conflicts_for_people,
     lines_for_people,
@@ -49,8 +50,9 @@ def compute_marts(
     """Build ``marts`` (and what they read) for the as-of date; return them as frames.
 
     The run's own facts go in as temp tables: the files that could not be read, the
-    campaign file's target levels and its 考核 rubric (empty without [assessment]); every
-    other value as a named parameter."""
+    campaign file's target levels, its 考核 rubric (empty without [assessment]) and its
+    long-term mechanism rules (run_continuity, run_contributions, run_exempt_groups: only
+    with [continuity]); every other value as a named parameter."""
     if file_errors is None:
         file_errors = pd.DataFrame({"township": [], "file_name": []}, dtype="string")
     levels = pd.DataFrame(
@@ -66,9 +68,12 @@ def compute_marts(
     for name, frame in campaign_lists(campaign).items():
         store.temp_table(con, name, frame)
     register_rubric(con, campaign.assessment)
+    for name, frame in continuity_tables(campaign).items():
+        store.temp_table(con, name, frame)
     params = {
         "campaign": campaign.name,
         "as_of": as_of,
+        "campaign_year": campaign.year,
         "rounding": campaign.rounding,
         "total_rule": campaign.total_rule,
         "window_start": campaign.window_start,
@@ -206,7 +211,10 @@ def run_results(
         dtype="string",
     )
     marts_wanted = (
-        campaign.spec.all_marts + KINDS[campaign.input_kind].marts + lists_marts(campaign)
+        campaign.spec.all_marts
+        + KINDS[campaign.input_kind].marts
+        + lists_marts(campaign)
+        + continuity_marts(campaign)
     )
     marts = compute_marts(con, settings, campaign, as_of, marts_wanted, errors)
     notes = store.delivery_notes(con, campaign.name, as_of, campaign.deadline)

@@ -238,10 +238,12 @@ HISTORY_ANSWERS = {
 EXEMPTIONS = {
     **dict.fromkeys(("新生儿", "当年出生", "新生儿童"), "新生儿"),
     **dict.fromkeys(("医疗救助对象", "医疗救助", "救助对象"), "医疗救助对象"),
-    **dict.fromkeys(("退役军人", "当年退役军人", "退出现役军人", "当年退出现役的军人"), "退役军人"),
+    **dict.fromkeys(
+        ("退役军人", "当年退役军人", "退出现役军人", "当年退出现役的军人"), "当年退出现役的军人"
+    ),
     **dict.fromkeys(("否", "无", "/", "-", "—"), ""),
 }
-REASON_EXEMPTION = "特殊群体无法识别（应为 新生儿、医疗救助对象、退役军人，或不填）"
+REASON_EXEMPTION = "特殊群体无法识别（应为 新生儿、医疗救助对象、当年退出现役的军人，或不填）"
 # what 上年是否缴费 may say
 LAST_YEAR_ANSWERS = {**dict.fromkeys(YES, True), **dict.fromkeys(NO, False)}
 

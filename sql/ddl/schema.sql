@@ -167,11 +167,14 @@ create table if not exists list_rejects (
     reason       varchar not null
 );
 
--- added with Fujian's long-term mechanism (闽政办〔2025〕3号): a register's earlier years of
--- insurance, one row per person and year insured (a year absent: not insured that year), and
--- the groups spared the waiting period
+-- a register's 特殊群体 (新生儿, 医疗救助对象, 退役军人): spared the waiting period
 alter table basic_persons add column if not exists exemption varchar;
 
+-- Fujian's long-term mechanism (参保长效机制): what a register delivery (its file_sha256) says
+-- of each person beyond this year. person_years: one row per year before the campaign year
+-- in which the person was insured (a year without a row: not insured that year), its scheme
+-- and whether they claimed on the fund; person_exemptions: the special groups a person
+-- belongs to this year, who have no waiting period (新生儿, 医疗救助对象, 当年退出现役的军人)
 create table if not exists person_years (
     campaign     varchar not null,
     file_sha256  varchar not null,
@@ -185,5 +188,5 @@ create table if not exists person_exemptions (
     campaign     varchar not null,
     file_sha256  varchar not null,
     id_number    varchar not null,
-    exemption    varchar not null       -- 新生儿 | 医疗救助对象 | 退役军人
+    exemption    varchar not null       -- 新生儿 | 医疗救助对象 | 当年退出现役的军人
 );
