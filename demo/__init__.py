@@ -37,12 +37,12 @@ def _qingliu_rosters(campaign, raw_dir: Path, as_of: date) -> list[Path]:
     return rosters + lists + [write_filled_form(form, campaign, assessed_entities(campaign))]
 
 
-def _yongchun(writer: str) -> Callable[..., list[Path]]:
+def _yongchun(writer: str, **options) -> Callable[..., list[Path]]:
     def write(campaign, raw_dir: Path, as_of: date) -> list[Path]:
         from demo import yongchun
 
         reference = REFERENCE / "yongchun_2023_basic_coverage.csv"
-        return getattr(yongchun, writer)(raw_dir, reference, as_of=as_of)
+        return getattr(yongchun, writer)(raw_dir, reference, as_of=as_of, **options)
 
     return write
 
@@ -52,6 +52,11 @@ DEMOS = {
     "yongchun_2023_basic": Demo(date(2023, 6, 3), _yongchun("write_village_counts"), False),
     "yongchun_2023_basic_register": Demo(
         date(2023, 6, 3), _yongchun("write_person_register"), False
+    ),
+    # the same county under Fujian's long-term mechanism: registers with 2021-2025 history,
+    # a night in the central window of the 2026 payment year
+    "yongchun_2026_basic_register": Demo(
+        date(2025, 12, 10), _yongchun("write_person_register", history_years=5), False
     ),
 }
 DEFAULT_DEMO = "qingliu_2025_puhui"

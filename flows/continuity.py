@@ -16,6 +16,22 @@ from flows.config import Campaign, ContinuityRules
 CONTINUITY_MARTS = ("mart_continuity_people", "mart_continuity_townships")
 
 
+# what a run builds: the standing of the people it lists for a visit, not of every person
+RUN_MARTS = ("mart_followup_continuity", "mart_continuity_townships")
+
+
+def run_continuity_marts(campaign: Campaign) -> tuple[str, ...]:
+    """The marts a run builds with [continuity]: the follow-up lists' people (their phrases)
+    and the townships' counts."""
+    return RUN_MARTS if campaign.continuity is not None else ()
+
+
+def with_phrases(followup: pd.DataFrame, standing: pd.DataFrame) -> pd.DataFrame:
+    """mart_followup with each person's phrase (their own numbers) as ``phrase``."""
+    phrases = pd.Series(continuity_phrases(standing).to_numpy(), index=standing["id_number"])
+    return followup.assign(phrase=followup["id_number"].map(phrases))
+
+
 def continuity_marts(campaign: Campaign) -> tuple[str, ...]:
     """The marts of the mechanism when the campaign file has [continuity]: every registered
     person's standing (mart_continuity_people) and the townships' counts of those at stake

@@ -16,7 +16,7 @@ import pandas as pd
 from flows import store
 from flows.assessment import register_rubric
 from flows.config import Campaign, TargetLevel
-from flows.continuity import continuity_marts, continuity_tables
+from flows.continuity import continuity_tables, run_continuity_marts, with_phrases
 from flows.masking import (
     conflicts_for_people,
     lines_for_people,
@@ -214,7 +214,7 @@ def run_results(
         campaign.spec.all_marts
         + KINDS[campaign.input_kind].marts
         + lists_marts(campaign)
-        + continuity_marts(campaign)
+        + run_continuity_marts(campaign)
     )
     marts = compute_marts(con, settings, campaign, as_of, marts_wanted, errors)
     notes = store.delivery_notes(con, campaign.name, as_of, campaign.deadline)
@@ -242,6 +242,10 @@ def shape_results(
     base_notes: list[str],
 ) -> Results:
     """Marts as documents read them: levels as columns, the county as one dict."""
+    if "mart_followup_continuity" in marts:  # each person's own numbers under their line
+        marts["mart_followup"] = with_phrases(
+            marts["mart_followup"], marts["mart_followup_continuity"]
+        )
     for frame in marts.values():
         if "township" in frame:  # rejects of a file of no known township have none
             frame["township"] = frame["township"].map(campaign.display_name, na_action="ignore")
