@@ -33,10 +33,13 @@ def demo_campaign() -> Campaign:
 
 def campaign_for(year: int = 2030, **rules) -> Campaign:
     """The demo campaign for cover in ``year``, its [continuity] changed by ``rules``
-    (contributions for every year from 2020, so that any year paid back has its price)."""
+    (contributions for every year from 2020, so that any year paid back has its price;
+    years counted from the mechanism's start, the document's own reading, unless a test
+    says otherwise: the demo county counts from 2021)."""
     campaign = demo_campaign()
     contributions = {y: campaign.continuity.contributions.get(y, 400) for y in range(2020, 2035)}
-    changes = {"contributions": contributions, **rules}
+    start = campaign.continuity.start_year
+    changes = {"contributions": contributions, "history_from": start, **rules}
     continuity = dataclasses.replace(campaign.continuity, **changes)
     return dataclasses.replace(campaign, name="c", year=year, continuity=continuity)
 

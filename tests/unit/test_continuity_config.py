@@ -32,7 +32,7 @@ def test_the_demo_campaign_reads_the_document_s_numbers(campaigns):
     assert (campaign.title, campaign.year) == ("2026年永春县基本医疗保险全民参保", 2026)
     assert (campaign.window_start, campaign.deadline) == (date(2025, 9, 1), date(2026, 2, 28))
     rules = campaign.continuity
-    assert (rules.start_year, rules.history_from) == (2025, 2025)
+    assert (rules.start_year, rules.history_from) == (2025, 2021)  # the county's reading
     assert rules.calendar(2026) == (date(2025, 9, 1), date(2025, 12, 31), date(2026, 2, 28))
     assert rules.calendar(2028)[2] == date(2028, 2, 29)  # “2月底” of a leap year
     assert (rules.fixed_months, rules.variable_months, rules.break_counting) == (
@@ -98,7 +98,7 @@ CONTINUITY_MISTAKES = [
     (("extension_keeps_variable = true", 'extension_keeps_variable = "是"'),
      "extension_keeps_variable（延长缴费期仍计变动待遇等待期）应为 true 或 false（不加引号）"),
     (('exempt = ["新生儿",', 'exempt = ["新生儿", "新生儿",'), "exempt 中的“新生儿”重复"),
-    (("history_from = 2025", "history_from = 2027"),
+    (("history_from = 2021", "history_from = 2027"),
      "history_from（参保年限起算年度）= 2027 不应晚于 start_year（机制起始年度）= 2025"),
     (("start_year = 2025", "start_year = 2027"), "活动年度 2026 早于长效机制起始年度"),
     (("2026 = 400", "2026 = \"四百\""),
