@@ -478,7 +478,7 @@ class PersonRows:
             valid, rejects = checked_tables(scratch)
             # the years of insurance before this one, of the people loaded (registers)
             years = scratch.execute(
-                "select v.id_number, h.year, h.scheme from incoming_history h"
+                "select v.id_number, h.year, h.scheme, h.claimed from incoming_history h"
                 " join incoming_valid v using (pos)"
                 " where h.scheme in ('居民', '职工') order by h.pos, h.year"
             ).to_arrow_table()

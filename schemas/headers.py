@@ -56,6 +56,16 @@ REGISTER_HEADERS.update(
         for year in HISTORY_YEARS
     }
 )
+# whether the person claimed on the fund that year (零报销激励): 是 / 否, a column a year
+_CLAIM_SUFFIXES = (
+    "年是否报销", "年度是否报销", "年报销", "年是否发生报销", "年基金报销", "年有无报销",
+)  # fmt: skip
+REGISTER_HEADERS.update(
+    {
+        f"claims_{year}": tuple(f"{year}{suffix}" for suffix in _CLAIM_SUFFIXES)
+        for year in HISTORY_YEARS
+    }
+)
 REGISTER_HEADERS["exemption"] = (
     "特殊群体", "特殊人群", "免等待期类别", "等待期豁免", "豁免类别", "免等待期人员类别",
 )  # fmt: skip
@@ -113,6 +123,7 @@ CANONICAL_LABELS = {
     "category": "救助类别",
     "exemption": "特殊群体",
     **{f"history_{year}": f"{year}年参保情况" for year in HISTORY_YEARS},
+    **{f"claims_{year}": f"{year}年是否报销" for year in HISTORY_YEARS},
 }
 
 _SPACES = re.compile(r"\s+")

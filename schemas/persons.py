@@ -153,23 +153,30 @@ def _type_history(con: duckdb.DuckDBPyConnection, data: pa.Table | None, year: i
     be taken (unknown, both schemes in one year, a year not before the campaign's)."""
     con.execute(
         "create or replace temp table incoming_history"
-        " (pos bigint, year integer, scheme varchar, raw varchar, reason varchar)"
+        " (pos bigint, year integer, scheme varchar, claimed boolean, raw varchar,"
+        " reason varchar)"
     )
     columns = [
         c for c in (data.column_names if data is not None else ()) if c.startswith("history_")
     ]
     if not columns:
         return
-    long = pa.concat_tables(
-        pa.table(
+    names = set(data.column_names)
+    empty = pa.nulls(data.num_rows, pa.string())
+
+    def year_of(column: str) -> pa.Table:
+        year = int(column.removeprefix("history_"))
+        claims = f"claims_{year}"
+        return pa.table(
             {
                 "pos": data["pos"],
-                "year": pa.array(np.full(data.num_rows, int(column.removeprefix("history_")))),
+                "year": pa.array(np.full(data.num_rows, year)),
                 "raw": data[column],
+                "claims_raw": data[claims] if claims in names else empty,
             }
         )
-        for column in columns
-    )
+
+    long = pa.concat_tables(year_of(column) for column in columns)
     con.register("incoming_history_text", long)
     try:
         sql = (SQL_DIR / "history.sql").read_text(encoding="utf-8")

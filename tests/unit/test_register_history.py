@@ -83,3 +83,25 @@ def test_a_history_year_not_before_the_campaign_is_rejected_not_guessed(home, tm
     assert reasons == [
         (2, "2024年不早于本活动年度（2023年），不应列在历年参保情况中；请核对表头年份")
     ]
+
+
+def test_claims_on_the_fund_a_year_are_read_beside_the_year(home, tmp_path):
+    campaign = load_campaign("yongchun_2023_basic_register", home)
+    township = campaign.township_names[0]
+    path = tmp_path / f"{township}_2023-06-03_花名册.csv"
+    base = [township, "东关村"]
+    register(
+        path,
+        [
+            [IDS[0], "甲", *base, "", "", "是", "居民", "是", "居民", "否", ""],
+            [IDS[1], "乙", *base, "", "", "是", "居民", "", "居民", "不清楚", ""],
+        ],
+        ["2021年", "2021年是否报销", "2022年", "2022年是否报销"],
+    )
+    with store.connect(home, ":memory:") as con:
+        result = ingest_file(con, campaign, path, home.archive_dir, {}, date(2023, 6, 3))
+        years = con.execute("select year, claimed from person_years order by year").fetchall()
+        reasons = con.execute("select source_row, reason from rejects").fetchall()
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert years == [(2021, True), (2022, False)]
+    assert reasons == [(3, "2022年是否报销无法识别（应为 是 或 否）：不清楚")]
