@@ -524,6 +524,7 @@ def _register(plan: pd.DataFrame, as_of: date, seed: int) -> pd.DataFrame:
 # a register's history (history_years > 0): how likely a person insured one year was
 # insured the year before, and one not insured; the share of employees' years under 职工
 KEEP_INSURED, BACK_INSURED, EMPLOYEE_YEARS = 0.93, 0.45, 0.6
+CLAIM_SHARE = 0.15  # insured residents who claimed on the fund in a year (是否报销: 是)
 # people spared the waiting period, besides the newborns of the year (age 0)
 ASSISTANCE_SHARE, VETERAN_SHARE = 0.012, 0.001
 HISTORY_CONTRADICTIONS = 3  # rows with both schemes in one year: rejected, not guessed
@@ -531,7 +532,8 @@ HISTORY_CONTRADICTIONS = 3  # rows with both schemes in one year: rejected, not 
 
 def _with_history(persons: pd.DataFrame, as_of: date, years: int, seed: int) -> pd.DataFrame:
     """``years`` earlier years of insurance per person (2021年参保情况 ...: 居民 / 职工 /
-    未参保), consistent with 上年是否缴费 and the birth date, and 特殊群体; drawn from a stream
+    未参保, and 2021年是否报销 for resident years), consistent with 上年是否缴费 and the birth
+    date, and 特殊群体; drawn from a stream
     of its own, so the columns before them are those of a register without history."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 41]))
     campaign_year = campaign_start(as_of).year + 1
@@ -548,7 +550,9 @@ def _with_history(persons: pd.DataFrame, as_of: date, years: int, seed: int) -> 
         text = np.where(insured, np.where(as_employee, "职工", "居民"), "未参保").astype(object)
         text[born > year] = ""  # not born yet: nothing to say
         columns[f"{year}年参保情况"] = text
-    history = pd.DataFrame(dict(sorted(columns.items())), index=persons.index)
+        claimed = np.where(rng.random(n) < CLAIM_SHARE, "是", "否").astype(object)
+        columns[f"{year}年是否报销"] = np.where(text == "居民", claimed, "").astype(object)
+    history = pd.DataFrame(dict(sorted(columns.items())), index=persons.index)  # year by year
     bad = rng.choice(n, size=HISTORY_CONTRADICTIONS, replace=False)
     history.iloc[bad, 0] = "居民、职工"
     exemption = np.full(n, "", dtype=object)
