@@ -66,6 +66,8 @@ REGISTER_HEADERS.update(
         for year in HISTORY_YEARS
     }
 )
+# a register of one row per person and year: the year each row is about
+REGISTER_HEADERS["record_year"] = ("年度", "参保年度", "缴费年度", "所属年度", "险种年度")
 REGISTER_HEADERS["exemption"] = (
     "特殊群体", "特殊人群", "免等待期类别", "等待期豁免", "豁免类别", "免等待期人员类别",
 )  # fmt: skip
@@ -122,6 +124,7 @@ CANONICAL_LABELS = {
     "relation": "与职工关系",
     "category": "救助类别",
     "exemption": "特殊群体",
+    "record_year": "年度",
     **{f"history_{year}": f"{year}年参保情况" for year in HISTORY_YEARS},
     **{f"claims_{year}": f"{year}年是否报销" for year in HISTORY_YEARS},
 }

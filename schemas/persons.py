@@ -87,6 +87,8 @@ def check_persons(
     summary = summary_mask(text)
     rows_summary = int(pc.sum(summary).as_py() or 0)
     data = text.filter(pc.invert(summary))
+    if spec.history and "record_year" in data.column_names:
+        data = _fold_years(con, data, year)
     for column in ("sheet", *spec.text_columns):
         if column not in data.column_names:
             data = data.append_column(column, pa.nulls(data.num_rows, pa.string()))
@@ -110,6 +112,17 @@ def check_persons(
         for name in ("persons", spec.sql):
             con.execute((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
         _type_history(con, data if spec.history else None, year)
+        # a register of a row per person and year: the file rows each row stands for
+        folded = "fold_rows" in data.column_names
+        con.execute(
+            "create or replace temp table incoming_folds as select pos, "
+            + (
+                "fold_rows, fold_reason, record_year from incoming_text"
+                if folded
+                else "1 as fold_rows, null::varchar as fold_reason,"
+                " null::varchar as record_year from incoming_text"
+            )
+        )
     finally:
         for view in ("incoming_text", "incoming_aliases", "incoming_answers", *lookups):
             con.unregister(view)
@@ -123,6 +136,14 @@ def check_persons(
     con.execute(
         "insert into incoming_rejects select pos, year || '年参保情况', raw, reason"
         " from incoming_history where reason is not null"
+        " union all select pos, '年度', record_year, fold_reason"
+        " from incoming_folds where fold_reason is not null"
+    )
+    # a row of another year than the campaign's is not a person of this year's register: the
+    # checks of one (上年是否缴费 ...) say nothing more of it
+    con.execute(
+        "delete from incoming_rejects where column_name <> '年度' and pos in"
+        " (select pos from incoming_folds where fold_reason is not null)"
     )
     _reject_repeats(con, spec.duplicate_reason, within_sheet=True)
     _mask_runs_of_digits(con)
@@ -142,9 +163,51 @@ def check_persons(
         f"create or replace temp view incoming_valid as select {columns}, sheet, pos"
         " from incoming anti join incoming_rejects using (pos)"
     )
-    (rejected,) = con.execute("select count(distinct pos) from incoming_rejects").fetchone()
-    rows_read = data.num_rows
-    return PersonCheck(rows_read, rows_summary, rows_read - int(rejected), int(rejected))
+    # every file row once: a folded person's earlier-year rows go where their row goes
+    rows_read, rejected = con.execute(
+        "select coalesce(sum(fold_rows), 0),"
+        " coalesce(sum(fold_rows) filter (where pos in (select pos from incoming_rejects)), 0)"
+        " from incoming_folds"
+    ).fetchone()
+    return PersonCheck(int(rows_read), rows_summary, int(rows_read - rejected), int(rejected))
+
+
+def _fold_years(con: duckdb.DuckDBPyConnection, data: pa.Table, year: int | None) -> pa.Table:
+    """A register of one row per person and year, as one row per person (sql/ingest/
+    fold_years.sql): the campaign year's row with history_<year> columns, ``fold_rows`` (the
+    file rows it stands for) and ``fold_reason`` for rows that cannot be folded."""
+    texts = [c for c in data.column_names if c not in ("record_year", "source_row", "sheet")]
+    con.register("fold_text", data.append_column("fold_pos", pa.array(np.arange(data.num_rows))))
+    try:
+        sql = (SQL_DIR / "fold_years.sql").read_text(encoding="utf-8")
+        for statement in filter(str.strip, sql.split(";\n")):  # parameters: one statement each
+            if "create" in statement:
+                used = {"year": year if year is not None else 9999} if "$year" in statement else {}
+                con.execute(statement, used)
+    finally:
+        con.unregister("fold_text")
+    found = con.execute("select distinct fold_year from fold_history order by 1").fetchall()
+    years = [y for (y,) in found]
+    history = ", ".join(
+        f"max(h.history) filter (where h.fold_year = {y}) as history_{y}" for y in years
+    )
+    present = [c for c in ("source_row", "sheet") if c in data.column_names]
+    keep = ", ".join(f"c.{name}" for name in (*present, *texts))
+    folded = con.execute(
+        f"""
+        select {keep}, {history + "," if history else ""}
+            1 + coalesce(sum(h.rows_folded), 0) as fold_rows,
+            cast(null as varchar) as fold_reason, c.record_year as record_year, c.fold_pos
+        from fold_current c left join fold_history h on h.fold_key = c.fold_key and c.nth = 1
+        group by all
+        union all by name
+        select {keep.replace("c.", "p.")}, 1 as fold_rows, p.fold_reason, p.record_year,
+            p.fold_pos
+        from fold_problems p
+        order by fold_pos
+        """
+    ).to_arrow_table()
+    return folded.drop_columns(["fold_pos"])
 
 
 def _type_history(con: duckdb.DuckDBPyConnection, data: pa.Table | None, year: int | None):

@@ -105,3 +105,41 @@ def test_claims_on_the_fund_a_year_are_read_beside_the_year(home, tmp_path):
     assert (result.rows_loaded, result.rows_rejected) == (1, 1)
     assert years == [(2021, True), (2022, False)]
     assert reasons == [(3, "2022年是否报销无法识别（应为 是 或 否）：不清楚")]
+
+
+def test_a_register_of_a_row_per_person_and_year_is_folded_every_row_accounted(home, tmp_path):
+    campaign = load_campaign("yongchun_2023_basic_register", home)
+    township = campaign.township_names[0]
+    path = tmp_path / f"{township}_2023-06-03_花名册.csv"
+    header = "年度,身份证号,姓名,乡镇,村(居),险种,参保地,缴费日期,上年是否缴费"
+    rows = [
+        f"2023,{IDS[0]},甲,{township},东关村,居民医保,本地,2023-01-05,是",
+        f"2022,{IDS[0]},甲,{township},东关村,居民医保,,,",
+        f"2021,{IDS[0]},甲,{township},东关村,职工医保,,,",
+        f"2023年,{IDS[1]},乙,{township},东关村,,,,否",
+        f"2021,{IDS[1]},乙,{township},东关村,,,,",  # not insured that year
+        f"2023,{IDS[2]},丙,{township},东关村,,,,是",
+        f"2022,{IDS[2]},丙,{township},东关村,居民医保,,,",
+        f"2022,{IDS[2]},丙,{township},东关村,职工医保,,,",  # both in one year: the person out
+        f"2022,{IDS[3]},丁,{township},东关村,居民医保,,,",  # no row of 2023
+        f"2024,{IDS[4]},戊,{township},东关村,居民医保,本地,2024-01-05,是",  # after 2023
+    ]
+    path.write_text("\n".join([header, *rows]), encoding="utf-8")
+    with store.connect(home, ":memory:") as con:
+        result = ingest_file(con, campaign, path, home.archive_dir, {}, date(2023, 6, 3))
+        persons = con.execute("select id_number from basic_persons order by 1").fetchall()
+        years = con.execute(
+            "select id_number, year, scheme from person_years order by id_number, year"
+        ).fetchall()
+        rejects = con.execute(
+            "select source_row, column_name, reason from rejects order by source_row"
+        ).fetchall()
+    # 甲's three rows and 乙's two are loaded; 丙's three, 丁's and 戊's rejected
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (10, 5, 5)
+    assert persons == [(IDS[0],), (IDS[1],)]
+    assert years == [(IDS[0], 2021, "职工"), (IDS[0], 2022, "居民")]
+    assert rejects == [
+        (7, "2022年参保情况", "同一年度既有职工医保又有居民医保参保记录，请核实该年度实际参保险种"),
+        (10, "年度", "只有往年参保记录，缺少本年度（2023年）的记录，无法确定本年参保情况"),
+        (11, "年度", "2024年度晚于本活动年度（2023年），请核对年度"),
+    ]
