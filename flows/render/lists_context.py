@@ -72,10 +72,12 @@ def channels_context(results: Results) -> dict | None:
 
 
 def hardship_context(campaign: Campaign, results: Results) -> dict | None:
-    """The hardship list's coverage by category, and the townships where people are left."""
+    """The hardship list's coverage by category, and the townships where people are left.
+    Registers name no funding channel: there, who is covered is all that can be said."""
     gaps = results.marts.get("mart_hardship_gaps")
     if gaps is None or gaps.empty:
         return None
+    channels = "mart_channels" in results.marts  # rosters say who paid
     numbers = ["listed", "covered", "funded", "uncovered", "covered_otherwise"]
     by_category = (
         gaps.groupby(["category_position", "category", "fully_funded"])[numbers]
@@ -84,16 +86,20 @@ def hardship_context(campaign: Campaign, results: Results) -> dict | None:
         .sort_values("category_position")
     )
     funded = gaps[gaps["fully_funded"]]
-    left = funded.assign(left=funded["uncovered"] + funded["covered_otherwise"])
+    left = funded["uncovered"] + (funded["covered_otherwise"] if channels else 0)
     by_township = (
-        left.groupby(["position", "township"])["left"].sum().reset_index().sort_values("position")
+        funded.assign(left=left)
+        .groupby(["position", "township"])["left"]
+        .sum()
+        .reset_index()
+        .sort_values("position")
     )
     return {
         "categories": _records(by_category),
         "total": {n: int(gaps[n].sum()) for n in numbers},
         "funded_total": {n: int(funded[n].sum()) for n in numbers},
         "fully_funded": list(campaign.fully_funded),
-        "funded_channel": campaign.funded_channel,
+        "funded_channel": campaign.funded_channel if channels else None,
         "townships_left": _records(by_township[by_township["left"] > 0]),
     }
 

@@ -1,5 +1,6 @@
--- one row per person of the hardship list in force: covered or not, through which channel,
--- and whether the category is one the government pays for in full
+-- one row per person of the hardship list in force: covered or not, through which channel
+-- (where the delivery names one: registers do not), and whether the category is one the
+-- government pays for in full
 with listed as (
     select * from stg_hardship_people
 ),
@@ -21,6 +22,8 @@ select
     c.id_number is not null as covered,
     c.channel,
     c.id_number is not null and c.channel = $funded_channel as funded,
+    -- covered another way: only said where the channel is known
+    c.id_number is not null and c.channel not in ($funded_channel, '未注明') as paid_otherwise,
     h.file_name,
     h.source_row
 from listed as h

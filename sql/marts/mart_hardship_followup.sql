@@ -13,5 +13,5 @@ select
     case when not covered then '未参保' else '已参保，非财政资助（' || channel || '）' end
         as status
 from people
-where not covered or (fully_funded and not funded)
+where not covered or (fully_funded and paid_otherwise)
 order by position, category_position, village nulls last, source_row

@@ -236,3 +236,13 @@ def test_a_campaign_without_staff_builds_no_unit_marts():
     plain = dataclasses.replace(campaign(), staff=None)
     assert "mart_unit_coverage" not in lists_marts(plain)
     assert "mart_channels" in lists_marts(plain)
+
+
+def test_a_covered_person_of_no_named_channel_is_not_called_unfunded(con):
+    given_bases(con, [("嵩溪镇", 1000)])
+    given_roster(con, [(A, "嵩溪镇", None)])
+    given_lists(con, hardship=[("嵩溪镇", None, A, "甲", "低保")])
+    built = build(con)
+    gaps = built["mart_hardship_gaps"].iloc[0]
+    assert (gaps["covered"], gaps["funded"], gaps["covered_otherwise"]) == (1, 0, 0)
+    assert built["mart_hardship_followup"].empty
