@@ -24,6 +24,7 @@ FOLLOWUP_NAME_MAX = 4  # characters that fit one tab column; longer masked names
 # in a smaller face (span.phrase, 0.8em): this many characters a line across the text cell
 PHRASE_LINE_CHARS = 35
 
+
 def followup_line(number: int, person: dict) -> str:
     """One person as tab-separated fields: 序号, 姓名, 身份证号, 状态, 上年缴费情况."""
     name = str(person["name_masked"])
