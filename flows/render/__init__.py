@@ -1,5 +1,6 @@
 """Render what officials read as PDF: 任务表, 排名表, 通报 (progress circular), 数据质量, 随访名单;
-and as pictures for phones (phone): 排名表.png, and 通报.png of the circular's first page.
+as pictures for phones (phone): 排名表.png, and 通报.png of the circular's first page; and the
+通报 as a Word document an office edits before it is stamped (circular_docx): 通报.docx.
 
 A campaign's kind names its documents and their templates (flows/campaign_kinds); each
 template has a module here, named after it, that builds its context from the Campaign and
@@ -36,6 +37,7 @@ from flows.render.basic_circular import basic_circular_context
 from flows.render.basic_ranking_report import basic_ranking_context
 from flows.render.cache import RenderCache
 from flows.render.circular import circular_context
+from flows.render.circular_docx import render_docx
 from flows.render.followup_list import followup_context
 from flows.render.lists_context import hardship_followup, lists_context, unit_followup_lists
 from flows.render.pdf import Rendered, get_renderer, html_of, render_html, render_pdf
@@ -57,10 +59,13 @@ OUTPUT_FILES = {
     "ranking_phone": "排名表.png",
     "circular": "通报.pdf",
     "circular_picture": "通报.png",
+    "circular_docx": "通报.docx",
     "quality": "数据质量.pdf",
 }
 # picture for phones -> the document whose first page it shows, written when that one is
 FIRST_PAGE_PICTURES = {"circular_picture": "circular"}
+# editable document -> the document whose template and context it is written from
+EDITABLE_DOCUMENTS = {"circular_docx": "circular"}
 QUALITY_TEMPLATE = "quality_report.html"
 # template -> the function that builds its context from (campaign, as_of, results)
 CONTEXTS = {
@@ -110,6 +115,13 @@ def render_documents(
         if name in documents:
             pdf = out_dir / OUTPUT_FILES[name]
             rendered.append(render_first_page(pdf, out_dir / OUTPUT_FILES[picture], cache))
+    for editable, name in EDITABLE_DOCUMENTS.items():
+        if name in documents:
+            template, context = documents[name], contexts[name]
+            html = html_of(renderer, template, context)
+            target = out_dir / OUTPUT_FILES[editable]
+            fonts = campaign.docx_fonts
+            rendered.append(render_docx(template, html, context, fonts, target, cache))
     return rendered
 
 

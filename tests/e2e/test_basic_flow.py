@@ -145,7 +145,9 @@ def test_a_township_without_a_new_register_keeps_its_very_list(home, prefect_ser
     )
 
     documents = {
-        p.name: p.read_bytes() for p in night2.out_dir.iterdir() if p.suffix in (".pdf", ".png")
+        p.name: p.read_bytes()
+        for p in night2.out_dir.iterdir()
+        if p.suffix in (".pdf", ".png", ".docx")
     }
     rerun = run_campaign(campaign, next_day)
     assert counts(rerun) == {
@@ -155,6 +157,8 @@ def test_a_township_without_a_new_register_keeps_its_very_list(home, prefect_ser
         "followup_reused": 22,
     }
     assert {
-        p.name: p.read_bytes() for p in rerun.out_dir.iterdir() if p.suffix in (".pdf", ".png")
+        p.name: p.read_bytes()
+        for p in rerun.out_dir.iterdir()
+        if p.suffix in (".pdf", ".png", ".docx")
     } == documents
     assert lists(rerun) == second

@@ -32,7 +32,7 @@ def test_demo_issues_the_cadence_circulars_and_a_past_date_reproduces_byte_for_b
     assert sorted(p.name for p in out.iterdir()) == cadence
     for number, day in enumerate(cadence, start=1):
         assert f"清医保〔2024〕{number}号" in demo.stdout
-        for document in ("通报.pdf", "通报.png", "排名表.png"):
+        for document in ("通报.pdf", "通报.docx", "通报.png", "排名表.png"):
             assert (out / day / document).is_file(), (day, document)
 
     with duckdb.connect(str(home.database), read_only=True) as con:
@@ -53,7 +53,7 @@ def test_demo_issues_the_cadence_circulars_and_a_past_date_reproduces_byte_for_b
     assert (increase.sort_index() == by_town.sort_index()).all()
 
     past = out / "2024-11-03"
-    kept = (".pdf", ".png", ".csv", ".xlsx")
+    kept = (".pdf", ".png", ".docx", ".csv", ".xlsx")
     before = {p.name: p.read_bytes() for p in past.iterdir() if p.suffix in kept}
     rerun = canbao("run", QINGLIU, "--as-of", "2024-11-03", home=home.home)
     assert rerun.returncode == 0, rerun.stderr
@@ -63,5 +63,5 @@ def test_demo_issues_the_cadence_circulars_and_a_past_date_reproduces_byte_for_b
     manifest = json.loads((past / "manifest.json").read_text(encoding="utf-8"))
     hashes = {o["file"]: o["sha256"] for o in manifest["outputs"]}
     assert set(hashes) >= {"通报.pdf", "排名表.pdf", "任务表.pdf", "排名表.png", "通报.png"}
-    for name in ("排名表.png", "通报.png"):
+    for name in ("排名表.png", "通报.png", "通报.docx"):
         assert hashes[name] == hashlib.sha256(after[name]).hexdigest(), name

@@ -74,11 +74,13 @@ def test_render_writes_the_kinds_documents_and_the_quality_report(campaign, resu
         done.path for done in render_documents(campaign, AS_OF, results, tmp_path, get_settings())
     ]
     assert [path.name for path in paths] == [
-        "任务表.pdf", "排名表.pdf", "排名表.png", "通报.pdf", "数据质量.pdf", "通报.png",
+        "任务表.pdf", "排名表.pdf", "排名表.png", "通报.pdf", "数据质量.pdf",
+        "通报.png", "通报.docx",
     ]  # fmt: skip
     for path in paths:
         assert path.parent == tmp_path
-        assert path.read_bytes().startswith(b"%PDF-" if path.suffix == ".pdf" else b"\x89PNG")
+        magic = {".pdf": b"%PDF-", ".png": b"\x89PNG", ".docx": b"PK\x03\x04"}[path.suffix]
+        assert path.read_bytes().startswith(magic)
 
 
 @pytest.mark.parametrize("document", ["assignment_table", "ranking", "circular"])

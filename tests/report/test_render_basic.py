@@ -128,7 +128,9 @@ def test_results_reproduce_the_reference_table(results):
 
 
 def test_render_returns_the_documents(rendered):
-    assert list(rendered) == ["ranking", "ranking_phone", "circular", "quality", "circular_picture"]
+    assert list(rendered) == [
+        "ranking", "ranking_phone", "circular", "quality", "circular_picture", "circular_docx",
+    ]  # fmt: skip
     assert rendered["ranking_phone"].name == "排名表.png"
     assert rendered["circular_picture"].name == "通报.png"
     assert rendered["ranking"].name == "排名表.pdf"
