@@ -30,7 +30,7 @@ from flows.assessment import (
     rubric_title,
 )
 from flows.config import AssessmentItem, Campaign
-from flows.excel import display_width
+from flows.excel import display_width, set_print_layout
 from flows.extracts import unreadable
 
 SHEET = "考核评分表"
@@ -145,6 +145,13 @@ def write_form(
                 },
             )  # fmt: skip
     ws.freeze_panes(first, len(HEADINGS))
+    set_print_layout(
+        ws,
+        header_row=HEADER_ROW,
+        last_row=last_row,
+        last_col=last_col,
+        width=6 + widest_name + 2 + 6 + 14 * len(items),
+    )
     ws.protect(
         "",
         {"format_columns": True, "format_rows": True, "select_locked_cells": True,

@@ -42,7 +42,9 @@ class CampaignKind:
     needs_base_table: bool  # the denominator comes from a base table, not from the deliveries
     min_levels: int  # target levels its campaign file must set
     base_label: str  # the base column's heading when the campaign file sets none
-    documents: dict[str, str]  # document -> template; "circular" only on circular days
+    # document -> template; "circular" only on circular days; a .png document (OUTPUT_FILES in
+    # flows/render) is a picture for phones
+    documents: dict[str, str]
     tables: tuple[str, ...]  # writers in flows/outputs.TABLE_WRITERS
     # coverage.csv: columns in order; {targets} and {gaps} stand for the configured levels
     coverage_columns: tuple[str, ...]
@@ -65,6 +67,7 @@ CAMPAIGN_KINDS = {
         documents={
             "assignment_table": "assignment_table.html",
             "ranking": "ranking_report.html",
+            "ranking_phone": "ranking_phone.html",
             "circular": "circular.html",
         },
         tables=("coverage_csv", "targets_csv", "ranking_workbook"),
@@ -89,6 +92,7 @@ CAMPAIGN_KINDS = {
         base_label="区域户籍人口数",
         documents={
             "ranking": "basic_ranking_report.html",
+            "ranking_phone": "basic_ranking_phone.html",
             "circular": "basic_circular.html",
         },
         tables=("coverage_csv", "villages_csv", "ranking_workbook"),

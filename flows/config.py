@@ -199,6 +199,18 @@ class Office:
 
 
 @dataclass(frozen=True)
+class DocxFonts:
+    """[docx]: the faces 通报.docx names, as offices have them installed (a face the PC lacks
+    is replaced by the one the document declares beside it: flows/render/circular_docx)."""
+
+    title: str = "方正小标宋简体"  # the issuing office's red mark, the title
+    body: str = "仿宋_GB2312"
+    heading: str = "黑体"  # 一、
+    kai: str = "楷体_GB2312"  # （一）
+    page_number: str = "宋体"
+
+
+@dataclass(frozen=True)
 class Campaign:
     name: str
     path: Path
@@ -242,6 +254,7 @@ class Campaign:
     funded_channel: str = "政府资助"  # the channel that pays for them
     assessment: Rubric | None = None  # [assessment]: the 考核 scorecard
     continuity: ContinuityRules | None = None  # [continuity]: Fujian's long-term mechanism
+    docx_fonts: DocxFonts = DocxFonts()  # [docx]: the faces 通报.docx names
 
     @property
     def spec(self) -> CampaignKind:
@@ -403,6 +416,13 @@ SCHEMA: dict[str, Section] = {
         "categories": Key("救助对象类别及其别名", "mapping", default={}),
         "fully_funded": Key("须全额资助的类别", "texts"),
         "funded_channel": Key("全额资助的缴费渠道", "text", default="政府资助"),
+    }),
+    "docx": Section("可编辑通报（Word）", keys={
+        "title_font": Key("发文机关标志和标题字体", "text", default=DocxFonts.title),
+        "body_font": Key("正文字体", "text", default=DocxFonts.body),
+        "heading_font": Key("一级标题字体", "text", default=DocxFonts.heading),
+        "kai_font": Key("二级标题字体", "text", default=DocxFonts.kai),
+        "page_number_font": Key("页码字体", "text", default=DocxFonts.page_number),
     }),
     "assessment": Section("考核评分", keys={
         "title": Key("考核名称", "text", default=""),
@@ -1050,6 +1070,10 @@ def _build(
     staff = _staff(values, given, problems)
     rubric = _rubric(values, given, problems)
     continuity = _continuity(values, given, input_kind, problems)
+    docx = values["docx"]
+    for key, value in docx.items():
+        if not value.strip():
+            problems.append(f"[docx] {key}（{SCHEMA['docx'].keys[key].label}）不能为空")
     if problems:
         return None
     return Campaign(
@@ -1098,4 +1122,11 @@ def _build(
         funded_channel=funded_channel,
         assessment=rubric,
         continuity=continuity,
+        docx_fonts=DocxFonts(
+            title=docx["title_font"],
+            body=docx["body_font"],
+            heading=docx["heading_font"],
+            kai=docx["kai_font"],
+            page_number=docx["page_number_font"],
+        ),
     )

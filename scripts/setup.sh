@@ -11,8 +11,14 @@ cd "$root"
 
 say() { printf '==> %s\n' "$*"; }
 
-# 1. System packages: the Pango libraries WeasyPrint draws text with (fonts come in step 3).
+# 1. System packages: the Pango libraries WeasyPrint draws text with (fonts come in step 3),
+#    and for the tests LibreOffice.
 system_packages=(libpango-1.0-0 libpangoft2-1.0-0)
+# The tests open canbao's DOCX and XLSX in a real office client: LibreOffice, headless
+# (its Writer and Calc without the desktop; the tests skip where it is absent).
+if [ "$mode" = test ]; then
+  system_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+fi
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   missing=()
   for pkg in "${system_packages[@]}"; do

@@ -1,4 +1,6 @@
-"""Render what officials read as PDF: 任务表, 排名表, 通报 (progress circular), 数据质量, 随访名单.
+"""Render what officials read as PDF: 任务表, 排名表, 通报 (progress circular), 数据质量, 随访名单;
+as pictures for phones (phone): 排名表.png, and 通报.png of the circular's first page; and the
+通报 as a Word document an office edits before it is stamped (circular_docx): 通报.docx.
 
 A campaign's kind names its documents and their templates (flows/campaign_kinds); each
 template has a module here, named after it, that builds its context from the Campaign and
@@ -35,10 +37,17 @@ from flows.render.basic_circular import basic_circular_context
 from flows.render.basic_ranking_report import basic_ranking_context
 from flows.render.cache import RenderCache
 from flows.render.circular import circular_context
+from flows.render.circular_docx import render_docx
 from flows.render.followup_list import followup_context
 from flows.render.lists_context import hardship_followup, lists_context, unit_followup_lists
 from flows.render.pdf import Rendered, get_renderer, html_of, render_html, render_pdf
 from flows.render.person_list import hardship_list_context, unit_followup_context
+from flows.render.phone import (
+    basic_phone_ranking_context,
+    phone_ranking_context,
+    render_first_page,
+    render_png,
+)
 from flows.render.quality_report import quality_context
 from flows.render.ranking_report import ranking_context
 from flows.results import Results
@@ -47,9 +56,16 @@ from flows.settings import Settings
 OUTPUT_FILES = {
     "assignment_table": "任务表.pdf",
     "ranking": "排名表.pdf",
+    "ranking_phone": "排名表.png",
     "circular": "通报.pdf",
+    "circular_picture": "通报.png",
+    "circular_docx": "通报.docx",
     "quality": "数据质量.pdf",
 }
+# picture for phones -> the document whose first page it shows, written when that one is
+FIRST_PAGE_PICTURES = {"circular_picture": "circular"}
+# editable document -> the document whose template and context it is written from
+EDITABLE_DOCUMENTS = {"circular_docx": "circular"}
 QUALITY_TEMPLATE = "quality_report.html"
 # template -> the function that builds its context from (campaign, as_of, results)
 CONTEXTS = {
@@ -58,6 +74,8 @@ CONTEXTS = {
     "circular.html": circular_context,
     "basic_ranking_report.html": basic_ranking_context,
     "basic_circular.html": basic_circular_context,
+    "ranking_phone.html": phone_ranking_context,
+    "basic_ranking_phone.html": basic_phone_ranking_context,
     QUALITY_TEMPLATE: quality_context,
 }
 PERSON_LIST_TEMPLATE = "person_list.html"
@@ -76,9 +94,10 @@ def render_documents(
     cache: RenderCache | None = None,
 ) -> list[Rendered]:
     """Write the documents the campaign's kind names (flows/campaign_kinds) and 数据质量.pdf
-    into ``out_dir``; the 通报 only when this run issues one (``results.doc_number``): an
-    earlier one is then left alone. County-wide documents change with every date; ``cache``
-    still spares a rerun of a date rendering them again."""
+    into ``out_dir``, PDFs and pictures for phones; the 通报 (and its picture) only when this
+    run issues one (``results.doc_number``): an earlier one is then left alone. County-wide
+    documents change with every date; ``cache`` still spares a rerun of a date rendering them
+    again."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     renderer = get_renderer(Path(settings.templates_dir), Path(settings.fonts_dir))
@@ -86,16 +105,24 @@ def render_documents(
     if results.doc_number is None:
         documents.pop("circular", None)
     extra = lists_context(campaign, results)  # units, channels, the hardship list
-    return [
-        render_pdf(
-            renderer,
-            template,
-            {**CONTEXTS[template](campaign, as_of, results), **extra},
-            out_dir / OUTPUT_FILES[name],
-            cache,
-        )
-        for name, template in documents.items()
-    ]
+    rendered, contexts = [], {}
+    for name, template in documents.items():
+        target = out_dir / OUTPUT_FILES[name]
+        write = render_png if target.suffix == ".png" else render_pdf
+        contexts[name] = {**CONTEXTS[template](campaign, as_of, results), **extra}
+        rendered.append(write(renderer, template, contexts[name], target, cache))
+    for picture, name in FIRST_PAGE_PICTURES.items():
+        if name in documents:
+            pdf = out_dir / OUTPUT_FILES[name]
+            rendered.append(render_first_page(pdf, out_dir / OUTPUT_FILES[picture], cache))
+    for editable, name in EDITABLE_DOCUMENTS.items():
+        if name in documents:
+            template, context = documents[name], contexts[name]
+            html = html_of(renderer, template, context)
+            target = out_dir / OUTPUT_FILES[editable]
+            fonts = campaign.docx_fonts
+            rendered.append(render_docx(template, html, context, fonts, target, cache))
+    return rendered
 
 
 def render_list_documents(

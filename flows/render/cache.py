@@ -1,5 +1,6 @@
-"""The render cache: each PDF kept under the digest of everything that determines its bytes,
-so that a document whose content has not changed is copied, not laid out again.
+"""The render cache: each PDF (and each PNG made of one, flows/render/phone.py) kept under the
+digest of everything that determines its bytes, so that a document whose content has not
+changed is copied, not laid out again.
 
 The digest (RenderCache.key) covers:
 
@@ -10,7 +11,8 @@ The digest (RenderCache.key) covers:
 - the font files in the fonts folder (by content, re-read only when a file's size or time
   changes) and the list of fonts fontconfig knows (a licensed face installed on the office PC
   comes before the bundled one in fonts.css);
-- the versions of the libraries that lay out, subset and write the PDF, and Pango's;
+- the versions of the libraries that lay out, subset and write the PDF, and Pango's, and of
+  the one that rasterises pictures for phones (pypdfium2);
 - the date stamped into the PDF (SOURCE_DATE_EPOCH, flows/render/pdf.py).
 
 A hit copies the stored file to the target (an output an official edits in place never
@@ -37,6 +39,7 @@ KEY_VERSION = "1"
 # What turns HTML into PDF bytes besides our own files.
 LIBRARIES = (
     "weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "pillow",
+    "pypdfium2",
 )  # fmt: skip
 
 
@@ -118,23 +121,24 @@ class RenderCache:
         digest.update(html.encode())
         return digest.hexdigest()
 
-    def path(self, key: str) -> Path:
-        return self.directory / f"{key}.pdf"
+    def path(self, key: str, suffix: str = ".pdf") -> Path:
+        return self.directory / f"{key}{suffix}"
 
-    def fetch(self, key: str, target: Path) -> bool:
-        """Put the stored PDF of ``key`` at ``target``; False when there is none."""
-        stored = self.path(key)
+    def fetch(self, key: str, target: Path, suffix: str = ".pdf") -> bool:
+        """Put the stored file of ``key`` (a PDF, or a PNG) at ``target``; False when there
+        is none."""
+        stored = self.path(key, suffix)
         if not stored.is_file():
             return False
         place(stored, Path(target))
         return True
 
-    def store(self, key: str, pdf: bytes) -> None:
-        stored = self.path(key)
+    def store(self, key: str, data: bytes, suffix: str = ".pdf") -> None:
+        stored = self.path(key, suffix)
         if stored.is_file():
             return
         partial = stored.with_name(f"{stored.name}.{os.getpid()}.part")
-        partial.write_bytes(pdf)
+        partial.write_bytes(data)
         partial.replace(stored)
 
 

@@ -15,6 +15,18 @@ from flows.render.filters import format_date_short
 CHART_BAR_COLOURS = ["#bfbfbf", "#5b9bd5", "#2e75b6", "#1f4e79", "#10304f"]
 # Plot height the chart may use (px at 96 dpi) so that it fits one landscape page.
 CHART_PLOT_HEIGHT = 460
+# The bar chart's box and type sizes in SVG units (px at 96 dpi) on a landscape page: the
+# plot between the townships' names (left) and the rate after the longest bar (right).
+PAGE_CHART_FRAME = {
+    "width": 960, "left": 110, "right": 90, "top": 46, "font": 13, "name_font": 14,
+    "legend_step": 200, "legend_per_row": 4, "tick_label_every": 1,
+}  # fmt: skip
+# On a phone the chart is drawn half as wide and shown at about two thirds of its size
+# (90 mm page, flows/render/phone.py): type at 18-19 units reads as 9 pt, as the table does.
+PHONE_CHART_FRAME = {
+    "width": 480, "left": 88, "right": 68, "top": 60, "font": 18, "name_font": 19,
+}  # fmt: skip
+PHONE_CHART_PITCH = 36
 
 
 def chart_geometry(
@@ -45,17 +57,35 @@ def chart_geometry(
         round(k / steps, 4) for k in range(round(axis_min * steps), round(axis_max * steps) + 1)
     ]
     pitch = min(32, CHART_PLOT_HEIGHT // max(len(rows), 1))
-    bar = pitch * 5 // 8
     return {
         "axis_min": axis_min,
         "axis_max": axis_max,
         "ticks": ticks,
-        "pitch": pitch,
-        "bar": bar,
-        "label_dy": bar // 2 + 7,  # baseline of a 14 px label centred on the bar
+        **bar_rows(pitch, PAGE_CHART_FRAME),
         "bar_colours": CHART_BAR_COLOURS[: len(legend)],
         "legend": legend,
+        "frame": PAGE_CHART_FRAME,
     }
+
+
+def bar_rows(pitch: int, frame: dict) -> dict:
+    """Row pitch, bar height and the baseline of a name label centred on its bar."""
+    bar = pitch * 5 // 8
+    return {"pitch": pitch, "bar": bar, "label_dy": bar // 2 + frame["name_font"] // 2}
+
+
+def phone_chart(chart: dict) -> dict:
+    """The same chart (axis, lines, colours) in a phone's frame: rows never squeezed, since a
+    phone's page is as long as it needs, and only as many tick labels as fit side by side."""
+    frame = dict(PHONE_CHART_FRAME)
+    plot_w = frame["width"] - frame["left"] - frame["right"]
+    label_w = 2.4 * frame["font"]  # "100%" and a gap
+    frame["tick_label_every"] = max(1, math.ceil(len(chart["ticks"]) * label_w / plot_w))
+    # legend entries side by side while they fit, else one under the other
+    entry_w = 30 + frame["font"] * max((len(text) for text in chart["legend"]), default=0)
+    frame["legend_step"] = entry_w
+    frame["legend_per_row"] = max(1, (frame["width"] - frame["left"]) // entry_w)
+    return {**chart, **bar_rows(PHONE_CHART_PITCH, frame), "frame": frame}
 
 
 def level_chart(rows: list[dict], levels: list[dict]) -> dict:

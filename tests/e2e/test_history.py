@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -31,7 +32,8 @@ def test_demo_issues_the_cadence_circulars_and_a_past_date_reproduces_byte_for_b
     assert sorted(p.name for p in out.iterdir()) == cadence
     for number, day in enumerate(cadence, start=1):
         assert f"清医保〔2024〕{number}号" in demo.stdout
-        assert (out / day / "通报.pdf").is_file()
+        for document in ("通报.pdf", "通报.docx", "通报.png", "排名表.png"):
+            assert (out / day / document).is_file(), (day, document)
 
     with duckdb.connect(str(home.database), read_only=True) as con:
         snapshots = con.execute(
@@ -51,11 +53,15 @@ def test_demo_issues_the_cadence_circulars_and_a_past_date_reproduces_byte_for_b
     assert (increase.sort_index() == by_town.sort_index()).all()
 
     past = out / "2024-11-03"
-    before = {p.name: p.read_bytes() for p in past.iterdir() if p.suffix in (".pdf", ".csv")}
+    kept = (".pdf", ".png", ".docx", ".csv", ".xlsx")
+    before = {p.name: p.read_bytes() for p in past.iterdir() if p.suffix in kept}
     rerun = canbao("run", QINGLIU, "--as-of", "2024-11-03", home=home.home)
     assert rerun.returncode == 0, rerun.stderr
     assert "清医保〔2024〕4号" in rerun.stdout  # the date keeps its number
-    after = {p.name: p.read_bytes() for p in past.iterdir() if p.suffix in (".pdf", ".csv")}
+    after = {p.name: p.read_bytes() for p in past.iterdir() if p.suffix in kept}
     assert after == before
     manifest = json.loads((past / "manifest.json").read_text(encoding="utf-8"))
-    assert {o["file"] for o in manifest["outputs"]} >= {"通报.pdf", "排名表.pdf", "任务表.pdf"}
+    hashes = {o["file"]: o["sha256"] for o in manifest["outputs"]}
+    assert set(hashes) >= {"通报.pdf", "排名表.pdf", "任务表.pdf", "排名表.png", "通报.png"}
+    for name in ("排名表.png", "通报.png", "通报.docx"):
+        assert hashes[name] == hashlib.sha256(after[name]).hexdigest(), name

@@ -73,10 +73,14 @@ def test_render_writes_the_kinds_documents_and_the_quality_report(campaign, resu
     paths = [
         done.path for done in render_documents(campaign, AS_OF, results, tmp_path, get_settings())
     ]
-    assert [path.name for path in paths] == ["任务表.pdf", "排名表.pdf", "通报.pdf", "数据质量.pdf"]
+    assert [path.name for path in paths] == [
+        "任务表.pdf", "排名表.pdf", "排名表.png", "通报.pdf", "数据质量.pdf",
+        "通报.png", "通报.docx",
+    ]  # fmt: skip
     for path in paths:
         assert path.parent == tmp_path
-        assert path.read_bytes().startswith(b"%PDF-")
+        magic = {".pdf": b"%PDF-", ".png": b"\x89PNG", ".docx": b"PK\x03\x04"}[path.suffix]
+        assert path.read_bytes().startswith(magic)
 
 
 @pytest.mark.parametrize("document", ["assignment_table", "ranking", "circular"])
@@ -364,10 +368,10 @@ def test_without_history_the_increase_clause_is_omitted(campaign, tmp_path):
 def test_without_a_circular_no_circular_is_written(campaign, results, tmp_path):
     # the same marts on a day that issues no circular (通报): no document number
     paths = render(campaign, dataclasses.replace(results, doc_number=None), tmp_path)
-    assert set(paths) == {"assignment_table", "ranking", "quality"}
+    assert set(paths) == {"assignment_table", "ranking", "ranking_phone", "quality"}
     assert not (tmp_path / "通报.pdf").exists()
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == ["任务表.pdf", "排名表.pdf", "数据质量.pdf"]
+    assert written == ["任务表.pdf", "排名表.pdf", "排名表.png", "数据质量.pdf"]
 
 
 def trend_titles(path: Path) -> list[str]:

@@ -128,7 +128,11 @@ def test_results_reproduce_the_reference_table(results):
 
 
 def test_render_returns_the_documents(rendered):
-    assert list(rendered) == ["ranking", "circular", "quality"]
+    assert list(rendered) == [
+        "ranking", "ranking_phone", "circular", "quality", "circular_picture", "circular_docx",
+    ]  # fmt: skip
+    assert rendered["ranking_phone"].name == "排名表.png"
+    assert rendered["circular_picture"].name == "通报.png"
     assert rendered["ranking"].name == "排名表.pdf"
     assert rendered["circular"].name == "通报.pdf"
     assert rendered["quality"].name == "数据质量.pdf"
@@ -388,5 +392,9 @@ def test_before_any_delivery_the_ranking_stops_after_the_chart(campaign, tmp_pat
 def test_without_a_circular_writes_the_ranking_and_the_quality_report(campaign, results, tmp_path):
     # the same marts on a day that issues no circular (通报): no document number
     paths = render(campaign, dataclasses.replace(results, doc_number=None), tmp_path)
-    assert set(paths) == {"ranking", "quality"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["排名表.pdf", "数据质量.pdf"]
+    assert set(paths) == {"ranking", "ranking_phone", "quality"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "排名表.pdf",
+        "排名表.png",
+        "数据质量.pdf",
+    ]

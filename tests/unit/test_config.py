@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flows.cli import main
-from flows.config import CampaignError, load_campaign
+from flows.config import CampaignError, DocxFonts, load_campaign
 from flows.settings import PROJECT_ROOT, get_settings
 
 QINGLIU = (PROJECT_ROOT / "campaigns" / "qingliu_2025_puhui.toml").read_text(encoding="utf-8")
@@ -267,3 +267,22 @@ def test_every_schema_mistake_of_a_file_is_named_at_once(campaigns, capsys):
     for _, message in mistakes:
         assert any(message in line for line in err), (message, err)
     assert any("任务档次“力争任务”的比例应在 0 到 1 之间：30" in line for line in err)
+
+
+def test_docx_fonts_default_to_the_faces_offices_have_and_can_be_named(campaigns):
+    (campaigns / "c.toml").write_text(QINGLIU, encoding="utf-8")
+    assert load_campaign("c", get_settings()).docx_fonts == DocxFonts(
+        title="方正小标宋简体", body="仿宋_GB2312", heading="黑体", kai="楷体_GB2312"
+    )
+    named = '[docx]\ntitle_font = "方正小标宋_GBK"\nbody_font = "仿宋"\n\n[office]'
+    (campaigns / "c.toml").write_text(QINGLIU.replace("[office]", named), encoding="utf-8")
+    fonts = load_campaign("c", get_settings()).docx_fonts
+    assert (fonts.title, fonts.body, fonts.heading) == ("方正小标宋_GBK", "仿宋", "黑体")
+    blank = '[docx]\nbody_font = " "\nheading = "黑体"\n\n[office]'
+    (campaigns / "c.toml").write_text(QINGLIU.replace("[office]", blank), encoding="utf-8")
+    with pytest.raises(CampaignError) as raised:
+        load_campaign("c", get_settings())
+    assert raised.value.problems == [
+        "[docx]中的 heading 不是可用的设置项，是否为 heading_font？",
+        "[docx] body_font（正文字体）不能为空",
+    ]

@@ -27,7 +27,7 @@ def test_workbook_writes_text_that_looks_like_a_formula_as_text(tmp_path):
     xml = sheet_xml(path)
     assert "<f>" not in xml and "<f " not in xml
     assert f"<t>{HYPERLINK}</t>" in xml  # an inline string (the workbook streams its rows)
-    assert '<c r="B3" s="2"><v>1</v></c>' in xml  # numbers stay numbers
+    assert '<c r="B3" s="3"><v>1</v></c>' in xml  # numbers stay numbers
 
 
 def test_csv_prefixes_formula_text_and_leaves_numbers(tmp_path):
