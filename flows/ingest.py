@@ -438,6 +438,8 @@ def same_day_batches(
 class FrameRows:
     """A file's rows checked in pandas (village counts): frames in memory."""
 
+    years = None  # village counts carry no earlier years
+
     def __init__(self, checked: CheckedRows):
         self.checked = checked
         self.valid = checked.valid
@@ -628,7 +630,7 @@ def ingest_file(
         rows.valid,
         rows.rejects,
         replacing=replacing,
-        years=getattr(rows, "years", None),
+        years=rows.years,
     )
     rows.release()
     known[digest] = (

@@ -134,15 +134,13 @@ def _in_force(spec: ListSpec, read: list[tuple]) -> tuple[pd.DataFrame, list[pd.
     for entry, valid, rejects in read:
         if valid is None:
             continue
-        for earlier in kept:
-            before = earlier[1]
+        for number, (earlier, rows, earlier_rejects) in enumerate(kept):
             if spec.group is None:
-                replaced = pd.Series(True, index=before.index)
+                replaced = pd.Series(True, index=rows.index)
             else:
-                replaced = before[spec.group].isin(valid[spec.group])
-            earlier[0].rows_replaced += int(replaced.sum())
-            earlier_rows = before[~replaced]
-            kept[kept.index(earlier)] = (earlier[0], earlier_rows, earlier[2])
+                replaced = rows[spec.group].isin(valid[spec.group])
+            earlier.rows_replaced += int(replaced.sum())
+            kept[number] = (earlier, rows[~replaced], earlier_rejects)
         kept.append((entry, valid, rejects))
     frames, reject_frames = [], []
     for entry, valid, rejects in kept:

@@ -114,15 +114,11 @@ def check_persons(
         _type_history(con, data if spec.history else None, year)
         # a register of a row per person and year: the file rows each row stands for
         folded = "fold_rows" in data.column_names
-        con.execute(
-            "create or replace temp table incoming_folds as select pos, "
-            + (
-                "fold_rows, fold_reason, record_year from incoming_text"
-                if folded
-                else "1 as fold_rows, null::varchar as fold_reason,"
-                " null::varchar as record_year from incoming_text"
+        if folded:
+            con.execute(
+                "create or replace temp table incoming_folds as"
+                " select pos, fold_rows, fold_reason, record_year from incoming_text"
             )
-        )
     finally:
         for view in ("incoming_text", "incoming_aliases", "incoming_answers", *lookups):
             con.unregister(view)
@@ -136,15 +132,16 @@ def check_persons(
     con.execute(
         "insert into incoming_rejects select pos, year || '年参保情况', raw, reason"
         " from incoming_history where reason is not null"
-        " union all select pos, '年度', record_year, fold_reason"
-        " from incoming_folds where fold_reason is not null"
     )
-    # a row of another year than the campaign's is not a person of this year's register: the
-    # checks of one (上年是否缴费 ...) say nothing more of it
-    con.execute(
-        "delete from incoming_rejects where column_name <> '年度' and pos in"
-        " (select pos from incoming_folds where fold_reason is not null)"
-    )
+    if folded:
+        # a row of another year than the campaign's is not a person of this year's register:
+        # its own reason only, the checks of one (上年是否缴费 ...) say nothing more of it
+        con.execute(
+            "delete from incoming_rejects where pos in"
+            " (select pos from incoming_folds where fold_reason is not null);"
+            " insert into incoming_rejects select pos, '年度', record_year, fold_reason"
+            " from incoming_folds where fold_reason is not null"
+        )
     _reject_repeats(con, spec.duplicate_reason, within_sheet=True)
     _mask_runs_of_digits(con)
     if spec.own_township_only and township is not None:
@@ -163,12 +160,14 @@ def check_persons(
         f"create or replace temp view incoming_valid as select {columns}, sheet, pos"
         " from incoming anti join incoming_rejects using (pos)"
     )
-    # every file row once: a folded person's earlier-year rows go where their row goes
-    rows_read, rejected = con.execute(
-        "select coalesce(sum(fold_rows), 0),"
-        " coalesce(sum(fold_rows) filter (where pos in (select pos from incoming_rejects)), 0)"
-        " from incoming_folds"
-    ).fetchone()
+    if folded:  # every file row once: a person's earlier-year rows go where their row goes
+        rows_read, rejected = con.execute(
+            "select coalesce(sum(fold_rows), 0), coalesce(sum(fold_rows)"
+            " filter (where pos in (select pos from incoming_rejects)), 0) from incoming_folds"
+        ).fetchone()
+    else:
+        (rejected,) = con.execute("select count(distinct pos) from incoming_rejects").fetchone()
+        rows_read = data.num_rows
     return PersonCheck(int(rows_read), rows_summary, int(rows_read - rejected), int(rejected))
 
 
