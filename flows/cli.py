@@ -69,14 +69,21 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument(
         "campaign", type=_campaign_name, help="参保活动名称（campaigns/ 下配置文件名，不含 .toml）"
     )
-    serve = sub.add_parser("serve", help="按配置的时间表每晚自动运行，直到停止")
+    serve = sub.add_parser(
+        "serve", help="按配置的时间表每晚自动运行，并开启门户（乡镇下载本乡镇文件），直到停止"
+    )
     serve.add_argument("campaign", type=_campaign_name)
+    serve.add_argument(
+        "--no-portal", dest="portal", action="store_false", help="只定时运行，不开启门户"
+    )
     demo = sub.add_parser("demo", help="生成演示数据并运行（默认：清流县普惠医联保）")
     demo.add_argument("campaign", nargs="?", default=DEFAULT_DEMO, choices=list(DEMOS))
     demo.add_argument("--as-of", type=_as_of, help="统计截止日期（默认为演示数据的日期）")
     from flows.province_cli import add_parser
+    from portal.cli import add_parser as add_user_parser
 
     add_parser(sub)
+    add_user_parser(sub)
     return p
 
 
@@ -113,15 +120,16 @@ def report(summary) -> int:
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
-def serve(campaign, settings) -> int:
-    """Run the campaign on its schedule until stopped (Ctrl+C)."""
+def serve(campaign, settings, portal: bool = True) -> int:
+    """Run the campaign on its schedule, with the portal beside it, until stopped (Ctrl+C)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.serve import prefect_server
+    from flows.serve import portal_server, prefect_server
 
     with (
         prefect_server(settings.home / "data" / "prefect") as api,
         temporary_settings({PREFECT_API_URL: api}),  # Prefect read its settings at import
+        portal_server(settings, api) if portal else contextlib.nullcontext() as portal_url,
     ):
         os.environ["PREFECT_API_URL"] = api  # for the runs' own processes
         from prefect.schedules import Cron
@@ -133,6 +141,8 @@ def serve(campaign, settings) -> int:
             f"Prefect 服务 {api.removesuffix('/api')}；按 Ctrl+C 停止",
             flush=True,
         )
+        if portal_url:
+            print(f"门户：{portal_url}（账号用 canbao user add 开设）", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             # nightly runs report the day that has just ended
             run_campaign.serve(
@@ -148,7 +158,8 @@ def serve(campaign, settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     quiet_prefect()
-    if args.command != "check" and threading.current_thread() is threading.main_thread():
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if args.command not in ("check", "user") and in_main_thread:
         stop_on_sigterm()
     from flows.config import CampaignError, load_campaign
     from flows.ingest import read_base_table
@@ -159,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         from flows.province_cli import main as province_main
 
         return province_main(args, settings)
+    if args.command == "user":
+        from portal.cli import main as user_main
+
+        return user_main(args, settings)
     campaign_name = args.campaign
     if args.command == "check":
         return check(campaign_name, settings)
@@ -175,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"演示数据：{len(written)} 个乡镇报送文件已写入 {settings.raw_dir / campaign.name}")
 
     if args.command == "serve":
-        return serve(campaign, settings)
+        return serve(campaign, settings, args.portal)
 
     from flows.pipeline import run_campaign
 

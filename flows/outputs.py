@@ -152,6 +152,15 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _inside(path: Path, out_dir: Path) -> str:
+    """An output's name as the manifest gives it: its path in the run's folder (a follow-up
+    list is 随访名单/随访名单_<乡镇>.pdf), so that every entry names one file."""
+    try:
+        return path.relative_to(out_dir).as_posix()
+    except ValueError:
+        return path.name
+
+
 def write_manifest(
     out_dir: Path,
     *,
@@ -176,7 +185,8 @@ def write_manifest(
             for r in inputs
         ],
         "outputs": [
-            {"file": p.name, "sha256": sha256_of(p), "bytes": p.stat().st_size} for p in outputs
+            {"file": _inside(p, out_dir), "sha256": sha256_of(p), "bytes": p.stat().st_size}
+            for p in outputs
         ],
         "step_seconds": {k: round(v, 3) for k, v in step_seconds.items()},
         **({"step_counts": step_counts} if step_counts is not None else {}),
@@ -440,6 +450,24 @@ def write_list_rejects_csv(
     return [_write_csv(shown.rename(columns=headers), out_dir / "名单问题.csv")]
 
 
+def write_trend_csv(campaign: Campaign, results: Results, out_dir: Path, as_of: date) -> Path:
+    """trend.csv: the county's course, one row per run date up to this one: the denominator,
+    the first target level, enrolled, rate and 时序进度 (the 合计 line of the 排名表's trend)."""
+    trend = results.marts["mart_trend"]
+    county = trend[trend["township"] == "合计"].sort_values("as_of")
+    frame = pd.DataFrame(
+        {
+            "as_of": pd.to_datetime(county["as_of"]).dt.strftime("%Y-%m-%d"),
+            "denominator": county["denominator"].astype("Int64"),
+            "target": county["target"].astype("Int64"),
+            "enrolled": county["enrolled"].astype("Int64"),
+            "rate": county["rate"].map(percent),
+            "time_progress": county["time_progress"].map(percent),
+        }
+    )
+    return _write_csv(frame, out_dir / "trend.csv")
+
+
 # name -> writer(campaign, results, out_dir, as_of); kinds name theirs in flows/campaign_kinds
 TABLE_WRITERS = {
     "rejects_csv": write_rejects_csv,
@@ -448,9 +476,10 @@ TABLE_WRITERS = {
     "targets_csv": write_targets_csv,
     "villages_csv": write_villages_csv,
     "ranking_workbook": write_ranking_workbook,
+    "trend_csv": write_trend_csv,
 }
 # written for every campaign, and where a delivery kind's mart is there, what it feeds
-COMMON_TABLES = ("rejects_csv", "quality_workbook")
+COMMON_TABLES = ("rejects_csv", "quality_workbook", "trend_csv")
 MART_TABLES = {
     "mart_conflicts": write_conflicts_csv,
     "mart_followup": write_followup_workbooks,

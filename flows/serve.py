@@ -48,10 +48,19 @@ def die_with(parent: int):
 
 
 @contextmanager
-def running(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
-    """``command`` serving Prefect's API on ``port`` while the block runs; yields its URL."""
+def running(
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    health: str = "/api/health",
+    host: str = "127.0.0.1",
+) -> Iterator[str]:
+    """``command`` serving HTTP on ``host``:``port`` while the block runs, up once ``health``
+    answers; yields its address (http://host:port)."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    api = f"http://127.0.0.1:{port}/api"
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    name = "Prefect 服务" if health == "/api/health" else "门户"
     with log.open("w") as errors:
         server = subprocess.Popen(
             command,
@@ -65,15 +74,15 @@ def running(command: list[str], env: dict[str, str], port: int, log: Path) -> It
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
-                with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
+                with urllib.request.urlopen(base + health, timeout=2) as response:
                     if response.status == 200:
                         break
             except OSError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Prefect 服务未能启动，详见 {log}")
+                raise RuntimeError(f"{name}未能启动，详见 {log}")
             time.sleep(0.2)
-        yield api
+        yield base
     finally:
         server.terminate()
         try:
@@ -100,8 +109,8 @@ def prefect_server(state_dir: Path) -> Iterator[str]:
         sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
         "--port", str(port), "--no-ui", "--analytics-off",
     ]  # fmt: skip
-    with running(command, env, port, state_dir / "server.log") as api:
-        yield api
+    with running(command, env, port, state_dir / "server.log") as base:
+        yield f"{base}/api"
 
 
 @contextmanager
@@ -119,5 +128,23 @@ def temporary_server(log: Path) -> Iterator[str]:
         "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
         "--port", str(port), "--log-level", "error", "--lifespan", "on",
     ]  # fmt: skip
-    with running(command, env, port, log) as api:
-        yield api
+    with running(command, env, port, log) as base:
+        yield f"{base}/api"
+
+
+@contextmanager
+def portal_server(settings, api: str) -> Iterator[str]:
+    """The portal (portal/app.py) on its address, beside the scheduler whose API is ``api``;
+    yields its URL."""
+    from portal.settings import portal_settings
+
+    portal = portal_settings(settings)
+    env = {**os.environ, "PREFECT_API_URL": api}
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "portal.app:create_app",
+        "--host", portal.host, "--port", str(portal.port), "--log-level", "warning",
+        "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1", "--no-server-header",
+    ]  # fmt: skip
+    log = settings.home / "data" / "portal.log"
+    with running(command, env, portal.port, log, health="/login", host=portal.host) as base:
+        yield base

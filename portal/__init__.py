@@ -1,0 +1,1 @@
+"""The web portal: townships fetch their own documents; the bureau runs and audits."""
