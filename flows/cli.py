@@ -124,12 +124,16 @@ def serve(campaign, settings, portal: bool = True) -> int:
     """Run the campaign on its schedule, with the portal beside it, until stopped (Ctrl+C)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.serve import portal_server, prefect_server
+    from flows.serve import portal_address_taken, portal_server, prefect_server
 
+    if portal and (taken := portal_address_taken(settings)):
+        return fail(taken)
     with (
         prefect_server(settings.home / "data" / "prefect") as api,
         temporary_settings({PREFECT_API_URL: api}),  # Prefect read its settings at import
-        portal_server(settings, api) if portal else contextlib.nullcontext() as portal_url,
+        portal_server(settings, api, campaign.name)
+        if portal
+        else contextlib.nullcontext() as portal_url,
     ):
         os.environ["PREFECT_API_URL"] = api  # for the runs' own processes
         from prefect.schedules import Cron

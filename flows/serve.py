@@ -133,13 +133,13 @@ def temporary_server(log: Path) -> Iterator[str]:
 
 
 @contextmanager
-def portal_server(settings, api: str) -> Iterator[str]:
-    """The portal (portal/app.py) on its address, beside the scheduler whose API is ``api``;
-    yields its URL."""
+def portal_server(settings, api: str, campaign: str) -> Iterator[str]:
+    """The portal (portal/app.py) on its address, beside the scheduler of ``campaign`` whose
+    API is ``api``; yields its URL."""
     from portal.settings import portal_settings
 
     portal = portal_settings(settings)
-    env = {**os.environ, "PREFECT_API_URL": api}
+    env = {**os.environ, "PREFECT_API_URL": api, "CANBAO_SERVED": campaign}
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "portal.app:create_app",
         "--host", portal.host, "--port", str(portal.port), "--log-level", "warning",
@@ -148,3 +148,21 @@ def portal_server(settings, api: str) -> Iterator[str]:
     log = settings.home / "data" / "portal.log"
     with running(command, env, portal.port, log, health="/login", host=portal.host) as base:
         yield base
+
+
+def portal_address_taken(settings) -> str | None:
+    """Why the portal's address cannot be used (another program there would answer for it),
+    or None."""
+    from portal.settings import portal_settings
+
+    portal = portal_settings(settings)
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((portal.host, portal.port))
+        except OSError as exc:
+            return (
+                f"门户无法使用 {portal.host}:{portal.port}（{exc.strerror}）：请用 "
+                "CANBAO_PORTAL_HOST / CANBAO_PORTAL_PORT 另选地址，或加 --no-portal"
+            )
+    return None

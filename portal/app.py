@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -34,6 +35,7 @@ from portal.documents import (
 from portal.settings import PortalSettings, portal_settings
 
 HERE = Path(__file__).resolve().parent
+CAMPAIGN_NAME = re.compile(r"[A-Za-z0-9_-]+")
 SESSION_COOKIE = "canbao_session"
 LOGIN_COOKIE = "canbao_login"  # a signed token for the login form, before there is a session
 MAX_FORM_BYTES = 16 * 1024
@@ -47,16 +49,20 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-COLUMN_LABELS = {
+COLUMN_LABELS = {  # coverage.csv's columns as the 排名表 heads them
     "rank": "排名",
-    "township": "乡镇（单位）",
+    "township": "乡（镇）",
     "base": "基数",
-    "registered": "户籍人口",
+    "registered": "区域户籍人口数",
+    "enrolled_local": "本地参保人数",
+    "enrolled_elsewhere": "异地参保人数",
     "enrolled": "参保人数",
     "rate": "参保率",
-    "status": "报送状态",
     "unenrolled": "未参保人数",
     "unenrolled_rate": "未参保率",
+    "lapsed": "断缴人数",
+    "target": "扩面目标任务",
+    "status": "报送状态",
 }
 REJECT_LABELS = {
     "township": "乡（镇）",
@@ -168,11 +174,20 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
 
     def campaign_of(name: str):
         """The campaign's configuration, or None when its file is gone or broken."""
+        if not CAMPAIGN_NAME.fullmatch(name):
+            return None
         path = settings.canbao.campaigns_dir / f"{name}.toml"
         try:
             return campaign_config(name, path.stat().st_mtime)
         except Exception:
             return None
+
+    def own_names(user: User, campaign: str) -> frozenset[str]:
+        """What the account's township or unit is called in the campaign's files."""
+        config = campaign_of(campaign)
+        if user.role == "township" and config is not None:
+            return frozenset({user.township, config.display_name(user.township)})
+        return frozenset({user.scope})
 
     def run_or_404(campaign: str, as_of: str) -> Run:
         run = outputs.run(campaign, as_of)
@@ -256,14 +271,19 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         if session is None:
             return RedirectResponse("/login", status_code=303)
         campaigns = []
-        for name in outputs.campaigns():
+        for name in sorted({*outputs.campaigns(), *settings.served}):
             runs = outputs.runs(name)
             config = campaign_of(name)
-            if not runs or config is None:
+            if config is None or not (runs or name in settings.served):
                 continue
-            latest = runs[0]
+            latest = runs[0] if runs else None
             campaigns.append(
-                {"name": name, "title": config.title, "latest": latest, "trend": trend(latest)}
+                {
+                    "name": name,
+                    "title": config.title,
+                    "latest": latest,
+                    "trend": trend(latest) if latest else [],
+                }
             )
         return page(request, "home.html", session, campaigns=campaigns)
 
@@ -279,17 +299,18 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         session = require(request)
         config = campaign_of(campaign)
         runs = outputs.runs(campaign)
-        if config is None or not runs:
+        if config is None or not (runs or campaign in settings.served):
             raise Refused(404, "没有这项参保活动的结果")
-        latest = runs[0]
-        header, rows = read_csv(latest.folder / "coverage.csv")
+        latest = runs[0] if runs else None
+        header, rows = read_csv(latest.folder / "coverage.csv") if latest else ([], [])
+        own = own_names(session.user, campaign)
         labels = {
             **COLUMN_LABELS,
             **{f"target_{lv.key}": f"{lv.label}（{percent(lv.rate)}）" for lv in config.levels},
             **{f"gap_{lv.key}": f"距{lv.label}差额" for lv in config.levels},
             "base": config.base_label or "基数",
         }
-        points = trend(latest)
+        points = trend(latest) if latest else []
         return page(
             request,
             "campaign.html",
@@ -302,7 +323,8 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             rows=rows,
             trend=points,
             chart=trend_chart(points),
-            documents=latest.readable_by(session.user),
+            documents=latest.readable_by(session.user, own) if latest else [],
+            own=own,
             can_run=session.user.role == "bureau" and flow_runs.can_run(campaign),
         )
 
@@ -313,7 +335,8 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         runs = outputs.runs(campaign)
         if config is None or not runs:
             raise Refused(404, "没有这项参保活动的结果")
-        listed = [(run, run.readable_by(session.user)) for run in runs]
+        own = own_names(session.user, campaign)
+        listed = [(run, run.readable_by(session.user, own)) for run in runs]
         return page(request, "runs.html", session, campaign=campaign, config=config, runs=listed)
 
     @app.get("/c/{campaign}/runs/{as_of}/quality", response_class=HTMLResponse)
@@ -322,8 +345,9 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         config = campaign_of(campaign)
         run = run_or_404(campaign, as_of)
         user = session.user
+        own = own_names(user, campaign)
         if user.role == "township":
-            header, rows = township_rejects(run, user.township)
+            header, rows = township_rejects(run, own)
         elif user.role == "bureau":
             header, rows = read_csv(run.folder / "rejects.csv")
         else:
@@ -339,7 +363,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             rows=rows[:500],
             total=len(rows),
             own_rejects=OWN_REJECTS,
-            report=next((d for d in run.readable_by(user) if d.path == "数据质量.pdf"), None),
+            report=next((d for d in run.readable_by(user, own) if d.path == "数据质量.pdf"), None),
         )
 
     @app.get("/c/{campaign}/runs/{as_of}/files/{path:path}")
@@ -350,7 +374,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         if path == OWN_REJECTS:
             if user.role != "township":
                 raise Refused(404, "没有这个文件")
-            header, rows = township_rejects(run, user.township)
+            header, rows = township_rejects(run, own_names(user, campaign))
             audit("download", request, user, "成功", campaign=campaign, target=f"{as_of}/{path}")
             return Response(
                 rows_csv([REJECT_LABELS.get(h, h) for h in header], rows),
@@ -361,7 +385,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         if file is None:
             raise Refused(404, "没有这个文件")
         document = next(d for d in run.documents if d.path == path)
-        if not document.readable_by(user):
+        if not document.readable_by(user, own_names(user, campaign)):
             audit("denied", request, user, "拒绝", campaign=campaign, target=f"{as_of}/{path}")
             raise Refused(403, "无权下载此文件：只能下载本乡镇（本单位）的名单")
         if document.personal:

@@ -83,7 +83,8 @@ def main(args, settings) -> int:
                 township=args.township,
                 unit=args.unit,
             )
-            print(f"已开设账号 {user.name}（{user.role_label}·{user.scope}）")
+            scope = "" if user.role == "bureau" else f"·{user.scope}"
+            print(f"已开设账号 {user.name}（{user.role_label}{scope}）")
         elif args.action == "disable":
             accounts.disable_user(args.name)
             print(f"已停用账号 {args.name}，其登录会话已失效")

@@ -65,15 +65,16 @@ class Document:
     unit: str | None = None  # the one unit that may read it besides the bureau
     county_wide: bool = False
 
-    def readable_by(self, user: User) -> bool:
-        if user.role == "bureau":
+    def readable_by(self, user: User, own: frozenset[str] = frozenset()) -> bool:
+        """``own``: the names the account's township or unit goes by in file names (a county
+        that prints 桃城 for 桃城镇 names the list 随访名单_桃城.pdf); its own name always."""
+        if user.role == "bureau" or self.county_wide:
             return True
-        if self.county_wide:
-            return True
+        names = own | {user.scope}
         if self.township is not None:
-            return user.role == "township" and user.township == self.township
+            return user.role == "township" and self.township in names
         if self.unit is not None:
-            return user.role == "unit" and user.unit == self.unit
+            return user.role == "unit" and self.unit in names
         return False
 
 
@@ -100,8 +101,8 @@ class Run:
     status: str
     documents: tuple[Document, ...]
 
-    def readable_by(self, user: User) -> list[Document]:
-        return [d for d in self.documents if d.readable_by(user)]
+    def readable_by(self, user: User, own: frozenset[str] = frozenset()) -> list[Document]:
+        return [d for d in self.documents if d.readable_by(user, own)]
 
 
 class Outputs:
@@ -170,8 +171,9 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     return (rows[0], rows[1:]) if rows else ([], [])
 
 
-def township_rejects(run: Run, township: str) -> tuple[list[str], list[list[str]]]:
-    """One township's rejected rows of a run (rejects.csv is already masked)."""
+def township_rejects(run: Run, names: frozenset[str]) -> tuple[list[str], list[list[str]]]:
+    """One township's rejected rows of a run, by the names it goes by (rejects.csv is
+    already masked)."""
     path = run.folder / "rejects.csv"
     if not path.is_file():
         return [], []
@@ -179,7 +181,7 @@ def township_rejects(run: Run, township: str) -> tuple[list[str], list[list[str]
     if "township" not in header:
         return header, []
     column = header.index("township")
-    return header, [row for row in rows if row[column] == township]
+    return header, [row for row in rows if row[column] in names]
 
 
 def rows_csv(header: list[str], rows: list[list[str]]) -> bytes:

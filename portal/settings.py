@@ -20,6 +20,7 @@ class PortalSettings:
     database: Path  # accounts, sessions and the audit log (not the pipeline's database)
     secret: bytes  # signs the session cookie
     limits: Limits
+    served: tuple[str, ...] = ()  # the campaigns `canbao serve` schedules (立即运行 for them)
 
     @property
     def address(self) -> str:
@@ -56,4 +57,5 @@ def portal_settings(canbao: Settings | None = None) -> PortalSettings:
             failures_per_address=int(env("CANBAO_PORTAL_MAX_FAILURES_PER_ADDRESS", "20")),
             lockout_minutes=float(env("CANBAO_PORTAL_LOCKOUT_MINUTES", "15")),
         ),
+        served=tuple(name for name in env("CANBAO_SERVED", "").split(",") if name),
     )

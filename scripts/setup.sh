@@ -15,9 +15,10 @@ say() { printf '==> %s\n' "$*"; }
 #    and for the tests LibreOffice.
 system_packages=(libpango-1.0-0 libpangoft2-1.0-0)
 # The tests open canbao's DOCX and XLSX in a real office client: LibreOffice, headless
-# (its Writer and Calc without the desktop; the tests skip where it is absent).
+# (its Writer and Calc without the desktop), and the portal in a real browser: Debian's
+# chromium, driven by Playwright (the tests skip where either is absent).
 if [ "$mode" = test ]; then
-  system_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+  system_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui chromium)
 fi
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   missing=()
