@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from flows.outputs import QUALITY_HEADERS
 from portal import flow_runs
 from portal.accounts import AUDIT_ACTIONS, ROLES, Accounts, Session, User
 from portal.documents import (
@@ -63,15 +64,6 @@ COLUMN_LABELS = {  # coverage.csv's columns as the 排名表 heads them
     "lapsed": "断缴人数",
     "target": "扩面目标任务",
     "status": "报送状态",
-}
-REJECT_LABELS = {
-    "township": "乡（镇）",
-    "file": "文件",
-    "sheet": "工作表",
-    "row": "行号",
-    "column": "列",
-    "value": "内容",
-    "reason": "原因",
 }
 
 
@@ -359,7 +351,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             campaign=campaign,
             config=config,
             run=run,
-            header=[REJECT_LABELS.get(h, h) for h in header],
+            header=[QUALITY_HEADERS.get(h, h) for h in header],
             rows=rows[:500],
             total=len(rows),
             own_rejects=OWN_REJECTS,
@@ -377,7 +369,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             header, rows = township_rejects(run, own_names(user, campaign))
             audit("download", request, user, "成功", campaign=campaign, target=f"{as_of}/{path}")
             return Response(
-                rows_csv([REJECT_LABELS.get(h, h) for h in header], rows),
+                rows_csv([QUALITY_HEADERS.get(h, h) for h in header], rows),
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": disposition(f"{user.township}问题数据.csv")},
             )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,18 +15,13 @@ import httpx
 import uvicorn
 
 from flows.outputs import write_manifest
+from flows.serve import free_port
 from portal.app import create_app
 from portal.settings import PortalSettings
 
 CAMPAIGN = "yongchun_2023_basic_register"
 AS_OF = date(2023, 6, 3)
 PASSWORDS = {"ju": "bureau-secret-1", "taocheng": "taocheng-secret-1", "caizheng": "caizheng-pw-1"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
