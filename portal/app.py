@@ -13,7 +13,6 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, quote
@@ -410,7 +409,9 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             progress = flow_runs.progress(run_id)
         except flow_runs.RunUnavailable as exc:
             raise Refused(404, str(exc)) from None
-        return page(request, "flow_run.html", session, progress=progress, now=datetime.now())
+        config = campaign_of(progress.campaign)
+        title = config.title if config else ""
+        return page(request, "flow_run.html", session, progress=progress, title=title)
 
     # ---- the audit log ------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ def portal(home, monkeypatch):
     """Accounts for the bureau, 桃城镇 and 县财政局, a run's folder, and the portal serving
     them on loopback with short limits (3 wrong passwords, locked for 2 seconds)."""
     monkeypatch.setenv("CANBAO_PORTAL_MAX_FAILURES", "3")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)  # no scheduler: runs cannot start
     monkeypatch.setenv("CANBAO_PORTAL_LOCKOUT_MINUTES", str(2 / 60))
     settings = portal_settings(home)
     accounts = Accounts(settings.database, settings.limits)
@@ -84,6 +85,11 @@ def test_a_forged_csrf_token_is_refused(portal):
     assert missing.status_code == 403
     assert browser.client.get("/").status_code == 200  # still logged in: nothing was done
     assert not [row for row in accounts.audit_rows() if row["action"] in ("run", "logout")]
+    # the right token, but no scheduler serves the campaign: said, and logged, not a trace
+    unserved = browser.client.post(f"/c/{CAMPAIGN}/run", data={"csrf_token": token})
+    assert unserved.status_code == 503 and "未连接调度服务" in unserved.text
+    (attempt,) = [row for row in accounts.audit_rows() if row["action"] == "run"]
+    assert attempt["outcome"].startswith("未启动") and attempt["user_name"] == "ju"
     # a login form posted without the form's own signed token (another site's form)
     stranger = httpx.Client(base_url=url, follow_redirects=False)
     posted = stranger.post("/login", data={"username": "ju", "password": PASSWORDS["ju"]})
