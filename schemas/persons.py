@@ -35,6 +35,10 @@ from schemas.rejects import ID_RUN, mask_id_runs
 from schemas.rows import summary_mask
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "ingest"
+# DuckDB's row group: the valid rows come over as Arrow batches of this many rows. In one
+# batch of a million rows (DuckDB's default) the load into the database file ran on one
+# thread and cost twice the CPU time (benchmarks/README.md).
+ROW_GROUP = 122_880
 Reason = str | Callable[[pd.Series], pd.Series]
 
 
@@ -414,7 +418,7 @@ def memory_connection() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def checked_tables(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
     """(valid rows with their pos, rejects by row) as Arrow tables, in file order."""
-    valid = con.execute("select * from incoming_valid order by pos").to_arrow_table()
+    valid = con.execute("select * from incoming_valid order by pos").to_arrow_table(ROW_GROUP)
     rejects = con.execute(
         "select i.source_row, r.column_name, r.value, r.reason, i.sheet"
         " from incoming_rejects r join incoming i using (pos)"
