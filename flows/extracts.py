@@ -373,4 +373,5 @@ def _drop_blank(raw: pa.Table) -> pa.Table:
     keep = filled[0]
     for other in filled[1:]:
         keep = pc.or_(keep, other)
-    return pa.table(trimmed).filter(keep)
+    table = pa.table(trimmed)
+    return table if pc.all(keep).as_py() else table.filter(keep)

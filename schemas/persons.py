@@ -35,6 +35,10 @@ from schemas.rejects import ID_RUN, mask_id_runs
 from schemas.rows import summary_mask
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "ingest"
+# DuckDB's row group: the valid rows come over as Arrow batches of this many rows. In one
+# batch of a million rows (DuckDB's default) the load into the database file ran on one
+# thread and cost twice the CPU time (benchmarks/README.md).
+ROW_GROUP = 122_880
 Reason = str | Callable[[pd.Series], pd.Series]
 
 
@@ -86,7 +90,7 @@ def check_persons(
     campaign's year, that a register's history must come before."""
     summary = summary_mask(text)
     rows_summary = int(pc.sum(summary).as_py() or 0)
-    data = text.filter(pc.invert(summary))
+    data = text.filter(pc.invert(summary)) if rows_summary else text
     if spec.history and "record_year" in data.column_names:
         data = _fold_years(con, data, year)
     for column in ("sheet", *spec.text_columns):
@@ -353,27 +357,29 @@ def _reject_repeats(con: duckdb.DuckDBPyConnection, reason: str, *, within_sheet
     """The same person again: the first row counts, later ones are rejects naming it.
 
     Within a sheet first, among rows with no other reject; then across a workbook's sheets,
-    among rows still valid.
+    among rows still valid. The people written more than once are found by grouping, then
+    their later rows by a join: half the time of numbering every row in a window.
     """
     if within_sheet:
-        partition, where = "sheet, id_number", "'（首次出现在第' || first_row || '行）'"
+        key, same = "sheet, id_number", "k.sheet is not distinct from f.sheet and"
+        where = "'（首次出现在第' || f.first_row || '行）'"
     else:
-        partition = "id_number"
-        where = "'（首次出现在工作表“' || first_sheet || '”第' || first_row || '行）'"
+        key, same = "id_number", ""
+        where = "'（首次出现在工作表“' || f.first_sheet || '”第' || f.first_row || '行）'"
+    kept = "incoming anti join incoming_rejects using (pos) where id_number is not null"
     con.execute(
         f"""
         insert into incoming_rejects
-        select pos, 'id_number', id_number, $reason || {where}
-        from (
-            select pos, id_number,
-                row_number() over w as nth,
-                first_value(source_row) over w as first_row,
-                first_value(sheet) over w as first_sheet
-            from incoming anti join incoming_rejects using (pos)
-            where id_number is not null
-            window w as (partition by {partition} order by pos)
-        )
-        where nth > 1
+        select k.pos, 'id_number', k.id_number, $reason || {where}
+        from (select pos, sheet, id_number from {kept}) k
+        join (
+            select {key}, min(pos) as first_pos, arg_min(source_row, pos) as first_row,
+                arg_min(sheet, pos) as first_sheet
+            from {kept}
+            group by {key}
+            having count(*) > 1
+        ) f on {same} k.id_number = f.id_number
+        where k.pos > f.first_pos
         """,
         {"reason": reason},
     )
@@ -414,7 +420,7 @@ def memory_connection() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def checked_tables(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
     """(valid rows with their pos, rejects by row) as Arrow tables, in file order."""
-    valid = con.execute("select * from incoming_valid order by pos").to_arrow_table()
+    valid = con.execute("select * from incoming_valid order by pos").to_arrow_table(ROW_GROUP)
     rejects = con.execute(
         "select i.source_row, r.column_name, r.value, r.reason, i.sheet"
         " from incoming_rejects r join incoming i using (pos)"

