@@ -260,9 +260,18 @@ def bench_county(work: Path) -> None:
         line(f"county of 1,000,000 people, {label}", [seconds], f"peak {peak:.0f} MiB; {shown}")
 
 
+# a phrase of Fujian's mechanism as the 2026 Yongchun demo words it (57 characters, the longest)
+PHRASE = (
+    "连续参保5年，已累计提高大病保险限额6000元；12月31日前缴费可再提高3000元，"
+    "断缴后再参保需等待3个月"
+)
+
+
 def bench_followup(work: Path) -> None:
-    """One township's follow-up list of 2,000 people in 8 villages, rendered 5 times."""
+    """One township's follow-up list of 2,000 people in 8 villages, rendered 5 times; then
+    the same people each with a phrase (Fujian's mechanism) under their line."""
     import pandas as pd
+    from pypdf import PdfReader
 
     from flows.config import load_campaign
     from flows.render import render_followup_list
@@ -280,11 +289,17 @@ def bench_followup(work: Path) -> None:
         }
     ).sort_values("village", kind="stable")
     out = work / "followup"
-    seconds = timed(
-        lambda: render_followup_list(campaign, date(2023, 6, 3), "达埔镇", people, out, settings),
-        5,
-    )
-    line("render 随访名单, 2,000 people", seconds[1:], f"first render {seconds[0]:.3f} s")
+    for label, frame in (("", people), (" with phrases", people.assign(phrase=PHRASE))):
+        path = out / "随访名单_达埔镇.pdf"
+        seconds = timed(
+            lambda f=frame: render_followup_list(
+                campaign, date(2023, 6, 3), "达埔镇", f, out, settings
+            ),
+            5,
+        )
+        pages = len(PdfReader(path).pages)
+        line(f"render 随访名单, 2,000 people{label}", seconds[1:],
+             f"first render {seconds[0]:.3f} s; {pages} pages")  # fmt: skip
 
 
 def bench_followup_all(work: Path) -> None:

@@ -177,13 +177,27 @@ def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path
     cache = RenderCache.open(
         settings.cache_dir / "renders", settings.templates_dir, settings.fonts_dir
     )
-    documents = render.render_documents(campaign, as_of, results, out_dir, settings, cache)
-    documents += render.render_list_documents(campaign, as_of, results, out_dir, settings, cache)
-    reused = sum(d.reused for d in documents)
-    counts = {"documents_rendered": len(documents) - reused, "documents_reused": reused}
-    logger.info("文书 %d 份：新生成 %d 份，内容未变沿用 %d 份", len(documents), *counts.values())
+    documents: list = []
+    counts: dict[str, int] = {}
+
+    def render_documents() -> None:
+        documents.extend(
+            render.render_documents(campaign, as_of, results, out_dir, settings, cache)
+            + render.render_list_documents(campaign, as_of, results, out_dir, settings, cache)
+        )
+        reused = sum(d.reused for d in documents)
+        counts.update(documents_rendered=len(documents) - reused, documents_reused=reused)
+        logger.info(
+            "文书 %d 份：新生成 %d 份，内容未变沿用 %d 份",
+            len(documents),
+            len(documents) - reused,
+            reused,
+        )
+
     followups = []
-    if "mart_followup" in results.marts:
+    if "mart_followup" not in results.marts:
+        render_documents()
+    else:  # the documents are rendered here while other processes lay out the lists
         followup = results.marts["mart_followup"]
         lists = followup_lists(followup, campaign.followup_names)
         started = time.perf_counter()
@@ -196,6 +210,7 @@ def render_pdfs(campaign: Campaign, as_of: date, results: Results, out_dir: Path
                 settings,
                 dates=followup_dates(followup),
                 cache=cache,
+                meanwhile=render_documents,
             ),
             start=1,
         ):

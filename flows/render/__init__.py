@@ -25,7 +25,7 @@ import concurrent.futures
 import datetime
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,6 +200,7 @@ def render_followup_lists(
     dates: dict[str, datetime.date] | None = None,
     cache: RenderCache | None = None,
     workers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[Rendered]:
     """Every township's follow-up list; yields each as it is written.
 
@@ -207,7 +208,9 @@ def render_followup_lists(
     township not named). Lists the cache holds are copied from it first, here; only the
     others are rendered, one process per core (or ``workers``), biggest first. Rendering is
     CPU-bound and WeasyPrint holds the GIL, so threads would not help; fresh (spawned)
-    processes share nothing with the flow's own threads.
+    processes share nothing with the flow's own threads. ``meanwhile`` (the run's other
+    documents) is called here once the lists are handed to the processes, so that this
+    process renders while they do; before the lists when they are rendered here.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -229,6 +232,8 @@ def render_followup_lists(
     jobs.sort(key=lambda job: -job.people)
     workers = min(len(jobs), workers or os.cpu_count() or 1)
     if workers <= 1:
+        if meanwhile is not None:
+            meanwhile()
         for job in jobs:
             yield render_followup_job(templates_dir, fonts_dir, job, cache)
         return
@@ -237,5 +242,7 @@ def render_followup_lists(
         futures = [
             pool.submit(render_followup_job, templates_dir, fonts_dir, job, cache) for job in jobs
         ]
+        if meanwhile is not None:
+            meanwhile()
         for future in concurrent.futures.as_completed(futures):
             yield future.result()

@@ -20,9 +20,12 @@ from flows.render.filters import format_date_short
 FOLLOWUP_ROWS_FIRST_PAGE = 31  # under the village heading
 FOLLOWUP_ROWS_PER_PAGE = 33
 FOLLOWUP_NAME_MAX = 4  # characters that fit one tab column; longer masked names are cut
-# a person's own numbers (Fujian's mechanism, flows/continuity.py) on the lines under them,
-# in a smaller face (span.phrase, 0.8em): this many characters a line across the text cell
-PHRASE_LINE_CHARS = 35
+# a person's own numbers (Fujian's mechanism, flows/continuity.py) on rows of their own under
+# the person's line, across the whole table in a smaller face (div.phrase, 0.8em on 4.5 mm
+# rows): this many characters a row. Heights in hundredths of a millimetre: a person's line,
+# a phrase row and the two 0.5pt rules around the phrase (style.css, with-phrases).
+PHRASE_LINE_CHARS = 58
+ROW_HEIGHT, PHRASE_ROW_HEIGHT, PHRASE_RULES = 700, 450, 36
 
 
 def followup_line(number: int, person: dict) -> str:
@@ -51,29 +54,43 @@ def phrase_lines(phrase: object) -> list[str]:
 
 def followup_pages(members: pd.DataFrame) -> list[dict]:
     """One village's people cut into pages, each page's lines as one newline-joined text;
-    where people carry a ``phrase``, its lines follow their own (a person stays on one page)."""
+    where people carry a ``phrase``, each person is a block of their line and its phrase
+    rows (a person stays on one page)."""
     columns = ["name_masked", "id_masked", "status", "last_year"]
-    with_phrases = "phrase" in members
-    people = members[columns + (["phrase"] if with_phrases else [])].to_dict("records")
+    if "phrase" in members:
+        return _phrase_pages(members[[*columns, "phrase"]].to_dict("records"))
+    people = members[columns].to_dict("records")
     pages: list[dict] = []
     lines: list[str] = []
     room = FOLLOWUP_ROWS_FIRST_PAGE
     for number, person in enumerate(people, start=1):
-        extra = phrase_lines(person.get("phrase")) if with_phrases else []
-        if lines and len(lines) + 1 + len(extra) > room:
-            pages.append(_page(lines, first=not pages, markup=with_phrases))
+        if len(lines) == room:
+            pages.append({"first": not pages, "text": "\n".join(lines)})
             lines, room = [], FOLLOWUP_ROWS_PER_PAGE
-        line = followup_line(number, person)
-        lines.append(str(escape(line)) if with_phrases else line)
-        lines += [f'<span class="phrase">{escape(text)}</span>' for text in extra]
+        lines.append(followup_line(number, person))
     if lines:
-        pages.append(_page(lines, first=not pages, markup=with_phrases))
+        pages.append({"first": not pages, "text": "\n".join(lines)})
     return pages
 
 
-def _page(lines: list[str], *, first: bool, markup: bool) -> dict:
-    text = "\n".join(lines)
-    return {"first": first, "text": Markup(text) if markup else text}
+def _phrase_pages(people: list[dict]) -> list[dict]:
+    """Pages of people with phrases: a block a person (their line, then their phrase rows),
+    as many as the sheet's height holds."""
+    pages: list[dict] = []
+    blocks: list[str] = []
+    room, used = FOLLOWUP_ROWS_FIRST_PAGE * ROW_HEIGHT, 0
+    for number, person in enumerate(people, start=1):
+        extra = phrase_lines(person.get("phrase"))
+        height = ROW_HEIGHT + PHRASE_ROW_HEIGHT * len(extra) + PHRASE_RULES
+        if blocks and used + height > room:
+            pages.append({"first": not pages, "text": Markup("".join(blocks))})
+            blocks, room, used = [], FOLLOWUP_ROWS_PER_PAGE * ROW_HEIGHT, 0
+        used += height
+        phrase = "\n".join(str(escape(text)) for text in extra)
+        blocks.append(f'{escape(followup_line(number, person))}<div class="phrase">{phrase}</div>')
+    if blocks:
+        pages.append({"first": not pages, "text": Markup("".join(blocks))})
+    return pages
 
 
 def followup_context(
