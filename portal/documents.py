@@ -116,18 +116,26 @@ class Outputs:
             return []
         return sorted(p.name for p in self.out_dir.iterdir() if p.is_dir() and not p.is_symlink())
 
+    def folder(self, campaign: str) -> Path | None:
+        """data/out/<campaign>/, when it is one of the folders there (what campaigns() lists)."""
+        folder = self.out_dir / campaign
+        if campaign in ("", ".", "..") or "\x00" in campaign or folder.parent != self.out_dir:
+            return None
+        return folder if folder.is_dir() and not folder.is_symlink() else None
+
     def runs(self, campaign: str) -> list[Run]:
         """Newest first; a folder without a manifest (a run still writing) is left out."""
-        folder = self.out_dir / campaign
-        if not folder.is_dir() or folder.is_symlink():
+        folder = self.folder(campaign)
+        if folder is None:
             return []
         runs = [self.run(campaign, p.name) for p in folder.iterdir() if DATE_FOLDER.match(p.name)]
         return sorted((r for r in runs if r is not None), key=lambda r: r.as_of, reverse=True)
 
     def run(self, campaign: str, as_of: str) -> Run | None:
-        if campaign not in self.campaigns() or not DATE_FOLDER.match(as_of):
+        campaign_folder = self.folder(campaign)
+        if campaign_folder is None or not DATE_FOLDER.match(as_of):
             return None
-        folder = self.out_dir / campaign / as_of
+        folder = campaign_folder / as_of
         manifest = folder / "manifest.json"
         if folder.is_symlink() or not manifest.is_file() or manifest.is_symlink():
             return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -128,6 +128,45 @@ def render_html(
     return target
 
 
+def write_through(
+    cache: RenderCache | None,
+    key: str | None,
+    target: Path,
+    make: Callable[[], bytes],
+    suffix: str = ".pdf",
+) -> Rendered:
+    """The file kept in ``cache`` under ``key`` copied to ``target``; or, when there is none,
+    what ``make`` makes, written there and kept."""
+    if cache is not None and cache.fetch(key, target, suffix=suffix):
+        return Rendered(target, reused=True)
+    data = make()
+    write_bytes(data, target)
+    if cache is not None:
+        cache.store(key, data, suffix=suffix)
+    return Rendered(target)
+
+
+def render_cached(
+    renderer: Renderer,
+    template: str,
+    context: dict,
+    target: Path,
+    cache: RenderCache | None = None,
+    *,
+    convert: Callable[[bytes], bytes] = bytes,
+    suffix: str = ".pdf",
+) -> Rendered:
+    """Render one template to ``target``, or take the same file from ``cache``: the PDF
+    stamped with ``context["as_of"]`` whose HTML, template and environment are the same, or
+    what ``convert`` makes of it (a picture), kept under its own ``suffix``."""
+    html = html_of(renderer, template, context)
+    stamped = context["as_of"]
+    key = cache.key(template, html, stamped) if cache is not None else None
+    return write_through(
+        cache, key, target, lambda: convert(pdf_of(renderer, html, stamped)), suffix
+    )
+
+
 def render_pdf(
     renderer: Renderer,
     template: str,
@@ -135,16 +174,8 @@ def render_pdf(
     target: Path,
     cache: RenderCache | None = None,
 ) -> Rendered:
-    """Render one template to ``target``, or take the same document from ``cache``: the
-    PDF stamped with ``context["as_of"]`` whose HTML, template and environment are the same."""
-    html = html_of(renderer, template, context)
-    stamped = context["as_of"]
-    if cache is not None:
-        key = cache.key(template, html, stamped)
-        if cache.fetch(key, target):
-            return Rendered(target, reused=True)
-        return Rendered(render_html(renderer, template, html, stamped, target, cache, key))
-    return Rendered(render_html(renderer, template, html, stamped, target))
+    """Render one template to ``target`` as PDF, through ``cache`` (render_cached)."""
+    return render_cached(renderer, template, context, target, cache)
 
 
 def write_pdf(renderer: Renderer, template: str, context: dict, target: Path) -> Path:

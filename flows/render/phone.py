@@ -24,7 +24,7 @@ from flows.render.basic_ranking_report import basic_ranking_context
 from flows.render.cache import RenderCache
 from flows.render.charts import phone_chart
 from flows.render.circular import title_parts
-from flows.render.pdf import Rendered, Renderer, html_of, pdf_of, write_bytes
+from flows.render.pdf import Rendered, Renderer, render_cached, write_through
 from flows.render.ranking_report import ranking_context
 from flows.results import Results
 
@@ -148,16 +148,9 @@ def render_png(
 ) -> Rendered:
     """Lay ``template`` out as PDF and write it as one long PNG at ``target``, or take the same
     picture from ``cache`` (keyed like a PDF; pypdfium2's version is in every key)."""
-    html = html_of(renderer, template, context)
-    stamped = context["as_of"]
-    key = cache.key(template, html, stamped) if cache is not None else None
-    if cache is not None and cache.fetch(key, target, suffix=".png"):
-        return Rendered(target, reused=True)
-    png = long_png(pdf_of(renderer, html, stamped))
-    write_bytes(png, target)
-    if cache is not None:
-        cache.store(key, png, suffix=".png")
-    return Rendered(target)
+    return render_cached(
+        renderer, template, context, target, cache, convert=long_png, suffix=".png"
+    )
 
 
 def render_first_page(pdf_path: Path, target: Path, cache: RenderCache | None = None) -> Rendered:
@@ -166,14 +159,7 @@ def render_first_page(pdf_path: Path, target: Path, cache: RenderCache | None = 
     pdf = Path(pdf_path).read_bytes()
     digest = hashlib.sha256(f"first-page {PHONE_WIDTH_PX} {rasteriser()}\0".encode())
     digest.update(pdf)
-    key = digest.hexdigest()
-    if cache is not None and cache.fetch(key, target, suffix=".png"):
-        return Rendered(target, reused=True)
-    png = first_page_png(pdf)
-    write_bytes(png, target)
-    if cache is not None:
-        cache.store(key, png, suffix=".png")
-    return Rendered(target)
+    return write_through(cache, digest.hexdigest(), target, lambda: first_page_png(pdf), ".png")
 
 
 def rasteriser() -> str:
