@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from flows.outputs import QUALITY_HEADERS
+from flows.render.context import target_levels
 from portal import flow_runs
 from portal.documents import OWN_REJECTS, Run, read_csv, rows_csv, township_rejects
 from portal.settings import PortalSettings, portal_settings
@@ -174,8 +175,8 @@ def campaign_page(campaign: str, portal: PortalDep, session: SignedIn):
     own = portal.own_names(session.user, campaign)
     labels = {
         **COLUMN_LABELS,
-        **{f"target_{lv.key}": f"{lv.label}（{percent(lv.rate)}）" for lv in config.levels},
-        **{f"gap_{lv.key}": f"距{lv.label}差额" for lv in config.levels},
+        **{lv["column"]: lv["heading"] for lv in target_levels(config)},
+        **{lv["gap_column"]: f"距{lv['label']}差额" for lv in target_levels(config)},
         "base": config.base_label or "基数",
     }
     points = trend(latest)
@@ -325,11 +326,6 @@ def audit_export(portal: PortalDep, session: Bureau):
 @routes.get("/portal.css")
 def stylesheet():
     return FileResponse(TEMPLATES / "portal.css", media_type="text/css")
-
-
-def percent(rate) -> str:
-    value = float(rate) * 100
-    return f"{value:g}%"
 
 
 def trend_chart(points: list[dict[str, str]], width: int = 640, height: int = 200) -> dict:
